@@ -1,0 +1,112 @@
+"""Stage 4, score: small check functions that name what they need.
+
+Each check is a function registered under a stable id. Its parameters are
+filled by name from the grading context (``probe``, ``callback_cases``,
+``fit``, ``training``, ``evaluation``, ``reference``, ``names`` and every
+threshold of the assignment), and it returns a ``Verdict``. Messages speak to
+the student: what happened and what to change.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from grader import messages
+from grader.evaluate import Evaluation
+from grader.metrics import Metrics
+from grader.observations import CallbackCase, Fit, ModelProbe, Training
+from grader.spec import GradedNames
+
+TRUSTED_TRAIN_TOLERANCE = 0.03
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+
+
+CHECKS: dict[str, Callable[..., Verdict]] = {}
+
+
+def check(function: Callable[..., Verdict]) -> Callable[..., Verdict]:
+    CHECKS[function.__name__] = function
+    return function
+
+
+def run_check(check_id: str, context: Mapping[str, Any]) -> Verdict:
+    """Call a check with the context values its parameters name."""
+    function = CHECKS[check_id]
+    wanted = inspect.signature(function).parameters
+    return function(**{name: context[name] for name in wanted})
+
+
+@check
+def model(probe: ModelProbe | None, names: GradedNames) -> Verdict:
+    if probe is None:
+        return Verdict(False, messages.not_reached(names.model))
+    problem = messages.model_problem(probe, names.model)
+    return Verdict(problem is None, problem or messages.model_ok(names.model))
+
+
+@check
+def callback(callback_cases: tuple[CallbackCase, ...] | None, names: GradedNames, train_accuracy: float) -> Verdict:
+    if callback_cases is None:
+        return Verdict(False, messages.not_reached(names.callback))
+    for case in callback_cases:
+        if case.error is not None:
+            return Verdict(False, messages.callback_raised(names.callback, case.logs, case.error))
+        should_stop = case.logs.get("accuracy", 0.0) >= train_accuracy
+        if case.stop_training != should_stop:
+            return Verdict(False, messages.callback_wrong(names.callback, case.logs, should_stop, train_accuracy))
+    return Verdict(True, messages.callback_ok(names.callback, train_accuracy))
+
+
+def first_epoch_reaching(fit: Fit, threshold: float) -> int | None:
+    for epoch, value in enumerate(fit.history.get("accuracy", ()), start=1):
+        if value is not None and value >= threshold:
+            return epoch
+    return None
+
+
+@check
+def stopped_by_callback(
+    fit: Fit | None,
+    training: Training | None,
+    evaluation: Evaluation,
+    names: GradedNames,
+    train_accuracy: float,
+    max_epochs: int,
+) -> Verdict:
+    problem = messages.training_problem(fit, training, names, max_epochs)
+    if problem:
+        return Verdict(False, problem)
+    assert fit is not None
+    reached = first_epoch_reaching(fit, train_accuracy)
+    problem = messages.stop_problem(fit, names.callback, reached, train_accuracy)
+    if problem:
+        return Verdict(False, problem)
+    measured = evaluation.train_accuracy
+    if measured is not None and measured < train_accuracy - TRUSTED_TRAIN_TOLERANCE:
+        return Verdict(False, messages.logs_disagree_with_model(measured, train_accuracy))
+    return Verdict(True, messages.stop_ok(names.callback, fit, train_accuracy))
+
+
+@check
+def accuracy(evaluation: Evaluation, training: Training | None, test_accuracy: float) -> Verdict:
+    if not evaluation.measured:
+        return Verdict(False, evaluation.problem or messages.no_trained_model(training))
+    value = evaluation.held_out_accuracy
+    assert value is not None
+    return Verdict(value >= test_accuracy, messages.held_out(value, test_accuracy))
+
+
+@check
+def reference(evaluation: Evaluation, reference: Metrics, reference_tolerance: float) -> Verdict:
+    student, expected = evaluation.held_out_accuracy, reference.test_accuracy
+    if student is None or expected is None:
+        return Verdict(False, messages.no_comparison(evaluation.problem))
+    return Verdict(student >= expected - reference_tolerance, messages.compared(student, expected, reference_tolerance))

@@ -1,0 +1,105 @@
+"""Stage 2, run: the submission runs sandboxed while the harness observes training.
+
+Returns an ``Execution``: how the sandbox run ended, what the harness observed
+(validated), and the saved model if training produced one. Student trouble
+becomes a status and a message, never an exception.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import messages, observations
+from grader.observations import Observations
+from grader.options import Options
+from grader.sandbox import Outcome, SandboxRun
+from grader.spec import AssignmentSpec
+from grader.status import Status
+from grader.submission import Submission
+from grader.workspace import Workspace, data_job, run_harness
+
+OUTCOME_STATUS = {
+    Outcome.TIMEOUT: Status.TIMEOUT,
+    Outcome.CPU_TIME: Status.CPU_TIME,
+    Outcome.MEMORY: Status.MEMORY,
+    Outcome.OUTPUT: Status.OUTPUT,
+}
+
+
+@dataclass(frozen=True)
+class Execution:
+    status: Status  # GRADED when the code ran and training could be observed
+    message: str
+    run: SandboxRun | None
+    observations: Observations | None
+    model: Path | None  # the trained model, saved by the harness, not yet trusted
+
+
+def callback_cases(spec: AssignmentSpec) -> list[dict]:
+    """Logs the callback is probed with: just below, at, and above the threshold."""
+    threshold = spec.thresholds.train_accuracy
+    return [
+        {"logs": {"loss": 0.5, "accuracy": round(threshold - 0.02, 4)}},
+        {"logs": {"loss": 0.3, "accuracy": threshold}},
+        {"logs": {"loss": 0.2, "accuracy": round(min(1.0, threshold + 0.05), 4)}},
+    ]
+
+
+def _job(submission: Submission, spec: AssignmentSpec, space: Workspace) -> dict:
+    graded = spec.graded
+    module_file = f"/submission/{submission.path.name}"
+    return {
+        "submission": {
+            "kind": submission.kind,
+            "module_name": submission.path.stem,
+            "cells": [
+                {"index": index, "number": cell.number, "source": cell.source, "filename": module_file}
+                for index, cell in enumerate(submission.cells)
+            ],
+            "required_names": list(graded.all()),
+        },
+        "seed": spec.seed,
+        "data": data_job(space, spec.normalize),
+        "probes": {
+            "model": {"name": graded.model},
+            "callback": {"name": graded.callback, "cases": callback_cases(spec)},
+            "training": {"name": graded.training},
+        },
+    }
+
+
+def run_submission(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options) -> Execution:
+    limits = options.limits or spec.limits
+    run = run_harness(space, "run_submission.py", _job(submission, spec, space), limits, options)
+    try:
+        found = observations.read(space.out / "observations.json")
+    except observations.Malformed as problem:
+        return Execution(Status.CRASHED, messages.observations_malformed(problem), run, None, None)
+    model = space.out / "model.keras"
+    model = model if model.is_file() and found and found.training and found.training.model_saved else None
+    status, message = _verdict(submission, spec, run, found, limits)
+    return Execution(status, message, run, found, model)
+
+
+def _verdict(submission, spec, run: SandboxRun, found: Observations | None, limits) -> tuple[Status, str]:
+    if run.outcome in OUTCOME_STATUS:
+        return OUTCOME_STATUS[run.outcome], messages.limit_breached(run.outcome.value, limits, found)
+    if found is None or "execution" not in found.phases:
+        return Status.CRASHED, messages.crashed_before_running(run)
+    if found.execution_error is not None:
+        return Status.ERROR, messages.student_error(submission, found.execution_error)
+    if found.missing_names:
+        return Status.ERROR, messages.missing_names(submission, found.missing_names)
+    if not found.finished:
+        return Status.CRASHED, messages.crashed_while(found.phases[-1], run)
+    return Status.GRADED, ""
+
+
+def keep_model(execution: Execution, destination: Path) -> Path | None:
+    """Copy the model out of the work folder (it is removed after grading)."""
+    if execution.model is None:
+        return None
+    shutil.copyfile(execution.model, destination)
+    return destination

@@ -1,0 +1,118 @@
+"""Watch every Keras ``fit`` from inside the sandbox.
+
+Records what each fit was asked to do and what it did: epochs requested and
+run, the metric logs of every epoch (copied before any student callback can
+touch them), the callbacks passed, and which one set ``stop_training``.
+Imports nothing of the trusted grader.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+FIT_LOG_KEYS_LIMIT = 32
+
+
+def _plain(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _shape(value):
+    shape = getattr(value, "shape", None)
+    try:
+        return [None if dim is None else int(dim) for dim in shape] if shape is not None else None
+    except TypeError:
+        return None
+
+
+class FitRecorder:
+    """Patches ``keras.Model.fit``; ``fits`` holds one dict per call."""
+
+    def __init__(self, keras, graded_callback_name: str | None):
+        self.keras = keras
+        self.graded_callback_name = graded_callback_name
+        self.fits: list[dict] = []
+        self.models: list[object] = []
+        self.context = "execution"
+
+    def install(self) -> None:
+        original = self.keras.Model.fit
+        signature = inspect.signature(original)
+        recorder = self
+
+        @functools.wraps(original)
+        def fit(model, *args, **kwargs):
+            bound = signature.bind(model, *args, **kwargs)
+            bound.apply_defaults()
+            record = recorder._start(model, bound.arguments)
+            callbacks = list(bound.arguments.get("callbacks") or [])
+            bound.arguments["callbacks"] = recorder._instrument(callbacks, model, record)
+            try:
+                return original(*bound.args, **bound.kwargs)
+            except BaseException as error:
+                record["error"] = {"type": type(error).__name__, "message": str(error)[:2000]}
+                raise
+            finally:
+                record["finished"] = "error" not in record
+
+        self.keras.Model.fit = fit
+
+    def _start(self, model, arguments) -> dict:
+        record = {
+            "context": self.context,
+            "epochs_requested": int(arguments.get("epochs") or 1),
+            "initial_epoch": int(arguments.get("initial_epoch") or 0),
+            "x_shape": _shape(arguments.get("x")),
+            "y_shape": _shape(arguments.get("y")),
+            "callbacks": [],
+            "history": {},
+            "epochs_run": 0,
+            "stop": None,
+        }
+        self.fits.append(record)
+        self.models.append(model)
+        return record
+
+    def _instrument(self, callbacks, model, record):
+        keras = self.keras
+        recorder = self
+
+        class FirstWatcher(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                record["epochs_run"] += 1
+                for key, value in list((logs or {}).items())[:FIT_LOG_KEYS_LIMIT]:
+                    record["history"].setdefault(str(key)[:64], []).append(_plain(value))
+
+        class LastWatcher(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if model.stop_training and record["stop"] is None:
+                    record["stop"] = {"by": None, "graded": False, "epoch": epoch + 1, "method": None}
+
+        for position, callback in enumerate(callbacks):
+            name = type(callback).__name__
+            record["callbacks"].append(name)
+            for method in ("on_epoch_end", "on_train_batch_end", "on_batch_end"):
+                recorder._watch(callback, method, model, record, name)
+        return [FirstWatcher(), *callbacks, LastWatcher()]
+
+    def _watch(self, callback, method, model, record, name) -> None:
+        original = getattr(callback, method, None)
+        if original is None:
+            return
+        graded = name == self.graded_callback_name
+
+        @functools.wraps(original)
+        def watched(*args, **kwargs):
+            before = bool(getattr(model, "stop_training", False))
+            result = original(*args, **kwargs)
+            if not before and getattr(model, "stop_training", False) and record["stop"] is None:
+                epoch = record["epochs_run"] if method == "on_epoch_end" else record["epochs_run"] + 1
+                record["stop"] = {"by": name, "graded": graded, "epoch": epoch, "method": method}
+            return result
+
+        setattr(callback, method, watched)

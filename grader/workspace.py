@@ -1,0 +1,113 @@
+"""The private folders and mounts of one sandboxed harness run.
+
+Inside the sandbox the harness sees only: itself at /harness, its job at /job
+(read-only), the decoded data at /data and the raw files where Keras looks for
+them (read-only), a writable /out for observations and the model, and a
+scratch home. Nothing else of the grader, the reference or other submissions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import datasets
+from grader.options import Options
+from grader.sandbox import Isolation, Limits, Mount, SandboxRun, python_mounts, run
+
+HARNESS = Path(__file__).resolve().parent / "harness"
+HOME = "/home/student"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    isolated: bool  # False only under --sandbox none, where the harness sees host paths
+
+    def inside(self, host_path: Path, sandbox_path: str) -> str:
+        """How the harness names a path: its sandbox name, or the host path when not isolated."""
+        return sandbox_path if self.isolated else str(host_path)
+
+    @property
+    def out_dir(self) -> str:
+        return self.inside(self.out, "/out")
+
+    @property
+    def job(self) -> Path:
+        return self.root / "job"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+
+@contextmanager
+def workspace(options: Options) -> Iterator[Workspace]:
+    root = Path(tempfile.mkdtemp(prefix="grader-", dir=options.work_root))
+    try:
+        space = Workspace(root, options.isolation is not Isolation.NONE)
+        space.job.mkdir()
+        space.out.mkdir()
+        space.out.chmod(0o777)
+        yield space
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def data_job(space: Workspace, normalize: bool) -> dict:
+    """Where the harness finds the decoded training and held-out arrays."""
+    paths = datasets.decoded()
+    job = {"normalize": normalize}
+    for name in ("train_images", "train_labels", "test_images", "test_labels"):
+        host = getattr(paths, name)
+        job[name] = space.inside(host, f"/data/{host.name}")
+    return job
+
+
+def _mounts(space: Workspace) -> list[Mount]:
+    decoded = datasets.decoded()
+    mounts = [
+        Mount(HARNESS, "/harness"),
+        Mount(space.job, "/job"),
+        Mount(space.out, "/out", writable=True),
+        Mount(decoded.train_images.parent, "/data"),
+    ]
+    mounts += [Mount(source, target) for source, target in datasets.keras_cache_mounts(datasets.locate())]
+    return [*python_mounts(), *mounts]
+
+
+def _environment(options: Options) -> dict[str, str]:
+    env = {
+        "HOME": HOME,
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_DETERMINISTIC_OPS": "1",
+        "MPLBACKEND": "Agg",
+        "PIP_NO_INDEX": "1",
+        "LANG": "C.UTF-8",
+    }
+    if options.threads:
+        env.update(OMP_NUM_THREADS=str(options.threads), TF_NUM_INTRAOP_THREADS=str(options.threads), TF_NUM_INTEROP_THREADS="1")
+    return env
+
+
+def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options) -> SandboxRun:
+    """Write the job and run one harness script on it in the sandbox."""
+    (space.job / "job.json").write_text(json.dumps({**job, "output_dir": space.out_dir}))
+    argv = [
+        sys.executable,
+        "-s",
+        space.inside(HARNESS / script, f"/harness/{script}"),
+        space.inside(space.job / "job.json", "/job/job.json"),
+    ]
+    workdir = f"{HOME}/work" if space.isolated else str(space.root / "work")
+    return run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(options), isolation=options.isolation)

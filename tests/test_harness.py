@@ -1,0 +1,114 @@
+"""The sandbox-side harness, exercised in-process on tiny real Keras models."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.harness import student_code
+from grader.harness.observe import FitRecorder
+
+HARNESS = Path(student_code.__file__).parent
+
+
+def test_harness_imports_nothing_of_the_trusted_grader():
+    for path in HARNESS.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(name == "grader" or name.startswith("grader.") for name in names), (path.name, names)
+
+
+class _Recorder:
+    context = "execution"
+
+
+def _submission(*sources, kind="notebook", required=()):
+    cells = [{"index": i, "number": i + 2, "source": s, "filename": "/submission/answer.py"} for i, s in enumerate(sources)]
+    return {"kind": kind, "cells": cells, "required_names": list(required), "module_name": "answer"}
+
+
+def test_error_is_located_at_the_students_cell_and_line():
+    execution = student_code.execute(_submission("a = 1", "b = 2\nc = undefined_name + 1\nd = 4"), _Recorder(), None)
+    assert not execution.ok
+    error = execution.summary["error"]
+    assert (error["type"], error["file"], error["line"]) == ("NameError", "<cell 3>", 2)
+    assert error["text"] == "c = undefined_name + 1"
+    assert execution.summary["cells_run"] == 1  # the first cell ran, the second failed
+
+
+def test_module_errors_name_the_file():
+    execution = student_code.execute(_submission("x = 1\n\nraise ValueError('bad value')", kind="module"), _Recorder(), None)
+    error = execution.summary["error"]
+    assert (error["file"], error["line"], error["message"]) == ("/submission/answer.py", 3, "bad value")
+
+
+def test_missing_graded_names_are_listed():
+    execution = student_code.execute(_submission("def f(): pass"), _Recorder(), None)
+    assert execution.ok
+    execution = student_code.execute(_submission("def f(): pass", required=("f", "g")), _Recorder(), None)
+    assert not execution.ok and execution.summary["missing_names"] == ["g"]
+
+
+def test_magics_and_shell_escapes_run(capfd):
+    execution = student_code.execute(_submission("!echo from-the-shell\n%time x = 41 + 1"), _Recorder(), None)
+    assert execution.ok and execution.namespace["x"] == 42
+    assert "from-the-shell" in capfd.readouterr().out
+
+
+def test_exit_in_student_code_is_an_error_not_an_exit():
+    execution = student_code.execute(_submission("import sys\nsys.exit(0)"), _Recorder(), None)
+    assert not execution.ok and execution.summary["error"]["type"] == "SystemExit"
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    recorder = FitRecorder(keras, "StopAtSecondEpoch")
+    original = keras.Model.fit
+    recorder.install()
+    yield keras, recorder
+    keras.Model.fit = original
+
+
+def _tiny_model(keras):
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_fit_records_epochs_logs_and_who_stopped(keras):
+    keras, recorder = keras
+
+    class StopAtSecondEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["accuracy"] = 1.0  # a forged log must not reach the observations
+            if epoch == 1:
+                self.model.stop_training = True
+
+    x, y = np.zeros((8, 4), "float32"), np.array([0, 1] * 4)  # zeros in: accuracy is exactly 0.5
+    recorder.fits.clear()
+    _tiny_model(keras).fit(x, y, epochs=5, verbose=0, callbacks=[StopAtSecondEpoch()])
+    fit = recorder.fits[-1]
+    assert (fit["epochs_requested"], fit["epochs_run"], fit["x_shape"]) == (5, 2, [8, 4])
+    assert fit["stop"] == {"by": "StopAtSecondEpoch", "graded": True, "epoch": 2, "method": "on_epoch_end"}
+    assert fit["history"]["accuracy"] == [0.5, 0.5]
+    assert fit["callbacks"] == ["StopAtSecondEpoch"] and fit["finished"]
+
+
+def test_epoch_limit_leaves_no_stop_and_errors_are_recorded(keras):
+    keras, recorder = keras
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, "int64")
+    recorder.fits.clear()
+    _tiny_model(keras).fit(x, y, epochs=3, verbose=0)
+    assert recorder.fits[-1]["stop"] is None and recorder.fits[-1]["epochs_run"] == 3
+
+    class Broken(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyError("acc")
+
+    with pytest.raises(KeyError):
+        _tiny_model(keras).fit(x, y, epochs=3, verbose=0, callbacks=[Broken()])
+    assert recorder.fits[-1]["error"]["type"] == "KeyError" and not recorder.fits[-1]["finished"]

@@ -1,0 +1,89 @@
+"""observations.json is untrusted: valid files parse, anything else is refused."""
+
+import json
+import os
+
+import pytest
+
+from grader.observations import Malformed, parse, read
+
+VALID = {
+    "schema": 1,
+    "phases": ["started", "execution", "training", "finished"],
+    "execution": {"cells_run": 4, "missing_names": []},
+    "training": {
+        "fits": [
+            {
+                "context": "training",
+                "epochs_requested": 10,
+                "epochs_run": 2,
+                "history": {"accuracy": [0.8, 0.9], "loss": [0.5, None]},
+                "callbacks": ["EarlyStoppingCallback"],
+                "stop": {"by": "EarlyStoppingCallback", "graded": True, "epoch": 2, "method": "on_epoch_end"},
+                "x_shape": [60000, 28, 28],
+                "finished": True,
+            }
+        ],
+        "graded_fit": 0,
+        "model_saved": True,
+    },
+    "finished": True,
+}
+
+
+def test_a_valid_file_becomes_typed_observations(tmp_path):
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(VALID))
+    found = read(path)
+    fit = found.training.graded_fit
+    assert found.finished and fit.history["accuracy"] == (0.8, 0.9) and fit.history["loss"] == (0.5, None)
+    assert fit.stop.graded and fit.stop.epoch == 2 and fit.x_shape == (60000, 28, 28)
+
+
+def test_missing_file_is_none(tmp_path):
+    assert read(tmp_path / "observations.json") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(schema=2),
+        lambda d: d["training"]["fits"][0].update(epochs_run="2"),
+        lambda d: d["training"]["fits"][0]["history"].update(accuracy=[True]),
+        lambda d: d["training"]["fits"][0]["history"].update(accuracy=["0.99"]),
+        lambda d: d["training"]["fits"][0]["stop"].update(epoch=None),
+        lambda d: d.update(finished="yes"),
+        lambda d: d.update(execution=[]),
+    ],
+)
+def test_wrong_types_are_refused(damage):
+    data = json.loads(json.dumps(VALID))
+    damage(data)
+    with pytest.raises(Malformed):
+        parse(data)
+
+
+def test_nan_and_infinity_are_refused(tmp_path):
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(VALID).replace("0.9]", "NaN]"))
+    with pytest.raises(Malformed):
+        read(path)
+
+
+def test_a_link_to_a_host_file_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps(VALID))
+    os.symlink(secret, tmp_path / "observations.json")
+    with pytest.raises(Malformed, match="cannot be opened safely"):
+        read(tmp_path / "observations.json")
+
+
+def test_a_fifo_or_a_huge_file_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "observations.json")
+    with pytest.raises(Malformed, match="not a regular file"):
+        read(tmp_path / "observations.json")
+    big = tmp_path / "big" / "observations.json"
+    big.parent.mkdir()
+    big.write_bytes(b" " * 6_000_000)
+    with pytest.raises(Malformed, match="larger than"):
+        read(big)
