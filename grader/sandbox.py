@@ -72,6 +72,7 @@ class SandboxRun:
     cpu_seconds: float
     peak_memory_mb: float | None
     isolation: Isolation
+    results: bytes = b""  # what the run wrote to its results channel (fd $GRADER_RESULTS_FD), cut at the limit
 
 
 @dataclass(frozen=True)
@@ -450,22 +451,31 @@ def _classify(state: _State, sig: int | None, cpu: float, limits: Limits) -> Out
 
 
 def _supervise(cmd: list[str], cwd: str | None, env: dict[str, str], limits: Limits,
-               cg: _Cgroup | None, isolation: Isolation) -> SandboxRun:
+               cg: _Cgroup | None, isolation: Isolation, channel: tuple[int, int, int] | None) -> SandboxRun:
     start = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_preexec(limits, cg))
+                                start_new_session=True, preexec_fn=_preexec(limits, cg),
+                                pass_fds=(channel[1],) if channel else ())
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         raise SandboxSetupError(f"cannot start {cmd[0]!r} ({exc}); check the command and workdir") from exc
+    finally:
+        if channel:
+            os.close(channel[1])
     state = _State(proc.pid, cg)
     assert proc.stdout is not None
     reader = _Reader(proc.stdout, limits.output_bytes, lambda: state.kill(Outcome.OUTPUT))
     reader.start()
+    results = _Reader(os.fdopen(channel[0], "rb"), channel[2], lambda: state.kill(Outcome.OUTPUT)) if channel else None
+    if results:
+        results.start()
     status, usage = _wait(proc.pid, state, limits, start)
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
     reader.join(timeout=5)
+    if results:
+        results.join(timeout=5)
     sig = -code if code < 0 else None
     if sig is None and isolation is Isolation.BWRAP and 128 < code <= 128 + 64:
         sig = code - 128  # bwrap reports death by signal N as exit 128+N
@@ -474,7 +484,7 @@ def _supervise(cmd: list[str], cwd: str | None, env: dict[str, str], limits: Lim
     peak = cg.peak_mb() if cg and "memory" in cg.dirs else max(state.peak_mb, usage.ru_maxrss / 1024)
     return SandboxRun(_classify(state, sig, cpu, limits), None if sig else code, sig,
                       bytes(reader.data).decode(errors="replace"), reader.truncated,
-                      wall, cpu, peak, isolation)
+                      wall, cpu, peak, isolation, bytes(results.data) if results else b"")
 
 
 def _validate(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Mapping[str, str]) -> None:
@@ -492,10 +502,20 @@ def _validate(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: M
 
 
 def run(argv: Sequence[str], *, limits: Limits, mounts: Sequence[Mount], workdir: str,
-        env: Mapping[str, str], isolation: Isolation) -> SandboxRun:
+        env: Mapping[str, str], isolation: Isolation, results_limit: int = 0) -> SandboxRun:
     """Run argv with limits. BWRAP: workdir is a sandbox path (tmpfs unless mounted).
-    NONE: no isolation, mounts are ignored, workdir must be an existing host folder."""
+    NONE: no isolation, mounts are ignored, workdir must be an existing host folder.
+
+    With ``results_limit``, the run gets a results channel: a pipe whose write end
+    is inherited as file descriptor ``$GRADER_RESULTS_FD``; at most that many bytes
+    are kept (``SandboxRun.results``) and more ends the run as ``OUTPUT``. Nothing
+    the run writes to disk reaches the host: this pipe is the only way out."""
     _validate(argv, mounts, workdir, env)
+    channel = None
+    if results_limit:
+        read_end, write_end = os.pipe()
+        channel = (read_end, write_end, results_limit)
+        env = {**env, "GRADER_RESULTS_FD": str(write_end)}
     if isolation is Isolation.BWRAP:
         if support().isolation is not Isolation.BWRAP:
             raise SandboxSetupError("bubblewrap sandbox unavailable: " + "; ".join(support().problems))
@@ -504,7 +524,7 @@ def run(argv: Sequence[str], *, limits: Limits, mounts: Sequence[Mount], workdir
         cmd, cwd, host_env = list(argv), workdir, dict(env)
     cg = _create_cgroup(limits)
     try:
-        return _supervise(cmd, cwd, host_env, limits, cg, isolation)
+        return _supervise(cmd, cwd, host_env, limits, cg, isolation, channel)
     finally:
         if cg:
             cg.remove()

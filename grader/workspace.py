@@ -1,9 +1,11 @@
 """The private folders and mounts of one sandboxed harness run.
 
-Inside the sandbox the harness sees only: itself at /harness, its job at /job
-(read-only), the decoded data at /data and the raw files where Keras looks for
-them (read-only), a writable /out for observations and the model, and a
-scratch home. Nothing else of the grader, the reference or other submissions.
+Inside the sandbox the harness sees only: itself at /harness, its job at /job,
+the decoded data at /data and the raw files where Keras looks for them, all
+read-only, and a size-limited scratch home. Nothing else of the grader, the
+reference or other submissions. Results leave through the sandbox's results
+channel, not the disk: named frames (see ``harness/channel.py``) that are
+unpacked here into ``out/``, only under names the grader expects.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from grader.sandbox import Isolation, Limits, Mount, SandboxRun, python_mounts, 
 
 HARNESS = Path(__file__).resolve().parent / "harness"
 HOME = "/home/student"
+RESULTS_LIMIT = 256 * 1024 * 1024
+RESULT_NAMES = frozenset({"observations.json", "model.keras", "evaluation.json"})
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,6 @@ class Workspace:
     def inside(self, host_path: Path, sandbox_path: str) -> str:
         """How the harness names a path: its sandbox name, or the host path when not isolated."""
         return sandbox_path if self.isolated else str(host_path)
-
-    @property
-    def out_dir(self) -> str:
-        return self.inside(self.out, "/out")
 
     @property
     def job(self) -> Path:
@@ -54,7 +54,6 @@ def workspace(options: Options) -> Iterator[Workspace]:
         space = Workspace(root, options.isolation is not Isolation.NONE)
         space.job.mkdir()
         space.out.mkdir()
-        space.out.chmod(0o777)
         yield space
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -75,7 +74,6 @@ def _mounts(space: Workspace) -> list[Mount]:
     mounts = [
         Mount(HARNESS, "/harness"),
         Mount(space.job, "/job"),
-        Mount(space.out, "/out", writable=True),
         Mount(decoded.train_images.parent, "/data"),
     ]
     mounts += [Mount(source, target) for source, target in datasets.keras_cache_mounts(datasets.locate())]
@@ -102,7 +100,7 @@ def _environment(options: Options) -> dict[str, str]:
 
 def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options) -> SandboxRun:
     """Write the job and run one harness script on it in the sandbox."""
-    (space.job / "job.json").write_text(json.dumps({**job, "output_dir": space.out_dir}))
+    (space.job / "job.json").write_text(json.dumps(job))
     argv = [
         sys.executable,
         "-s",
@@ -110,4 +108,21 @@ def run_harness(space: Workspace, script: str, job: dict, limits: Limits, option
         space.inside(space.job / "job.json", "/job/job.json"),
     ]
     workdir = f"{HOME}/work" if space.isolated else str(space.root / "work")
-    return run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(options), isolation=options.isolation)
+    ran = run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(options), isolation=options.isolation, results_limit=RESULTS_LIMIT)
+    unpack(ran.results, space.out)
+    return ran
+
+
+def unpack(frames: bytes, folder: Path) -> None:
+    """Write the channel's frames as files; stop at the first malformed frame."""
+    position = 0
+    while position < len(frames):
+        name_end = frames.find(b"\n", position, position + 64)
+        size_end = frames.find(b"\n", name_end + 1, name_end + 16) if name_end >= 0 else -1
+        if size_end < 0:
+            return
+        name, size = frames[position:name_end].decode(errors="replace"), frames[name_end + 1 : size_end]
+        if name not in RESULT_NAMES or not size.isdigit() or size_end + 1 + int(size) > len(frames):
+            return
+        (folder / name).write_bytes(frames[size_end + 1 : size_end + 1 + int(size)])
+        position = size_end + 1 + int(size)

@@ -4,16 +4,19 @@ Usage: python evaluate_model.py JOB.json
 
 The model is loaded with Keras safe mode and no custom objects, so a model
 that needs the student's code (a Lambda layer, a custom class) is refused
-instead of run. Writes ``evaluation.json``. Imports nothing of the trusted
+instead of run. Sends ``evaluation.json`` on the results channel. Imports nothing of the trusted
 grader.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from channel import Results  # noqa: E402  (sibling module of the harness)
 
 
 def _accuracy(model, images, labels, batch_size: int) -> tuple[float, list[float]]:
@@ -64,10 +67,7 @@ def main(job_path: str) -> int:
 
     keras.utils.set_random_seed(job.get("seed", 0))
     result = evaluate(job)
-    destination = Path(job["output_dir"]) / "evaluation.json"
-    temporary = destination.with_suffix(".tmp")
-    temporary.write_text(json.dumps(result, allow_nan=False))
-    os.replace(temporary, destination)
+    Results().send("evaluation.json", json.dumps(result, allow_nan=False).encode())
     return 0
 
 

@@ -4,9 +4,9 @@ Usage: python run_submission.py JOB.json
 
 Reads the job (the code to run and the graded names to probe), executes the
 student's code with every Keras ``fit`` observed, probes the graded names,
-saves the trained model and writes ``observations.json`` after every phase, so
-a run that dies midway still leaves what it saw. Only JSON and the saved model
-leave this process. Imports nothing of the trusted grader.
+and sends ``observations.json`` after every phase (so a run that dies midway
+still leaves what it saw) and the trained model on the results channel. Only
+that JSON and the saved model leave this process. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
@@ -14,35 +14,31 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import sys
+import tempfile
 import traceback
 import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import student_code  # noqa: E402  (sibling module of the harness)
+import student_code  # noqa: E402  (sibling modules of the harness)
+from channel import Results  # noqa: E402
 
 SCHEMA = 1
 
 
 class Observations:
-    """The observations file, rewritten atomically after every phase."""
+    """observations.json, sent again after every phase."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, results: Results):
+        self.results = results
         self.data: dict = {"schema": SCHEMA, "phases": []}
 
     def record(self, phase: str, value) -> None:
         self.data[phase] = value
         self.data["phases"].append(phase)
-        self.flush()
-
-    def flush(self) -> None:
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.data, allow_nan=False, default=str))
-        os.replace(temporary, self.path)
+        self.results.send("observations.json", json.dumps(self.data, allow_nan=False, default=str).encode())
 
 
 def _seed(keras, seed: int) -> None:
@@ -107,7 +103,7 @@ def probe_callback(namespace: dict, name: str, cases: list[dict]) -> dict:
     return {"cases": results}
 
 
-def run_training(namespace: dict, job: dict, recorder, keras, output_dir: Path) -> dict:
+def run_training(namespace: dict, job: dict, recorder, keras, results: Results) -> dict:
     training = job["probes"]["training"]
     already = [fit for fit in recorder.fits if fit["context"] == "training" and fit.get("finished")]
     if not already:
@@ -118,15 +114,17 @@ def run_training(namespace: dict, job: dict, recorder, keras, output_dir: Path) 
             namespace[training["name"]](images, labels)
         except BaseException as error:
             return {"fits": recorder.fits, "error": student_code.describe_error(error)}
-    return _save_model(recorder, output_dir)
+    return _save_model(recorder, results)
 
 
-def _save_model(recorder, output_dir: Path) -> dict:
+def _save_model(recorder, results: Results) -> dict:
     graded = [index for index, fit in enumerate(recorder.fits) if fit["context"] == "training"]
     result = {"fits": recorder.fits, "graded_fit": graded[-1] if graded else None, "model_saved": False}
     if graded:
         try:
-            recorder.models[graded[-1]].save(output_dir / "model.keras")
+            path = Path(tempfile.mkdtemp()) / "model.keras"
+            recorder.models[graded[-1]].save(path)
+            results.send("model.keras", path.read_bytes())
             result["model_saved"] = True
         except BaseException as error:
             result["save_error"] = student_code.describe_error(error)
@@ -135,8 +133,8 @@ def _save_model(recorder, output_dir: Path) -> dict:
 
 def main(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
-    output_dir = Path(job["output_dir"])
-    observations = Observations(output_dir / "observations.json")
+    results = Results()
+    observations = Observations(results)
     observations.record("started", True)
     import keras
 
@@ -160,7 +158,7 @@ def main(job_path: str) -> int:
             cases = probes["callback"]["cases"]
             observations.record("callback_probe", probe_callback(namespace, callback_name, cases))
     if "training" in probes:
-        observations.record("training", run_training(namespace, job, recorder, keras, output_dir))
+        observations.record("training", run_training(namespace, job, recorder, keras, results))
     observations.record("finished", True)
     return 0
 

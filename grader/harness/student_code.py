@@ -58,10 +58,16 @@ def transform_magics(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+@functools.cache
 def _get_ipython():
+    """A plain IPython shell for magics and shell escapes; there is no GUI to enable."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    return InteractiveShell.instance()
+    class GradingShell(InteractiveShell):
+        def enable_gui(self, gui=None):
+            return None
+
+    return GradingShell.instance()
 
 
 def _namespace(kind: str, module_name: str) -> dict:
