@@ -1,0 +1,174 @@
+"""What grading costs beyond the student's own training.
+
+Run:  .venv/bin/python tests/benchmarks/bench_grading.py [--repeats 3]
+Writes tests/benchmarks/results/grading.json and prints a table.
+
+In one run, alternating, each submission is run several ways:
+  floor       the notebook's code cells as a plain `python` script
+  nbconvert   `jupyter nbconvert --to notebook --execute` (what most tools pay)
+  grade       `grader grade` into a fresh folder (the reference's result already cached)
+  regrade     `grader grade` again on the unchanged submission, same folder
+and, once the batch command exists, a batch of 10 copies with --jobs 1 and --jobs 2.
+Wall time, CPU time (user+system of all child processes) and peak memory (the
+largest single process) are measured with getrusage; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ASSIGNMENT = "fashion_mnist_callback"
+FAST = Path(__file__).resolve().parent / "fast_submission.ipynb"
+SUBMISSIONS = {"reference": ROOT / "reference" / ASSIGNMENT / "solution.ipynb", "fast": FAST}
+RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_mb": after.ru_maxrss / 1024}
+
+
+def as_script(notebook: Path, destination: Path) -> Path:
+    cells = nbformat.read(notebook, as_version=4).cells
+    code = [cell.source for cell in cells if cell.cell_type == "code" and not cell.source.lstrip().startswith(("%", "!"))]
+    destination.write_text("\n\n".join(code) + "\n")
+    return destination
+
+
+def offline_home(folder: Path) -> dict[str, str]:
+    """A HOME whose Keras cache holds Fashion MNIST, so every way runs offline on the same files."""
+    from grader import datasets
+
+    cache = folder / "home" / ".keras" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / "fashion-mnist").symlink_to(datasets.locate().directory)
+    return {**os.environ, "HOME": str(folder / "home"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def ways(name: str, notebook: Path, work: Path) -> list[tuple[str, list[str], Path | None]]:
+    """(way, command, folder to empty first) in the order they run; regrade reuses grade's folder."""
+    script = as_script(notebook, work / f"{name}.py")
+    out = work / f"out-{name}"
+    grader = [str(BIN / "grader")]
+    plan = [
+        ("floor", [sys.executable, str(script)], None),
+        ("nbconvert", [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", str(notebook), "--output-dir", str(work / "executed")], None),
+        ("grade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], out / "graded"),
+        ("regrade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], None),
+    ]
+    if batch_available():
+        students = work / f"class-{name}"
+        students.mkdir(exist_ok=True)
+        for index in range(10):
+            shutil.copy(notebook, students / f"student{index:02d}.ipynb")
+        for jobs in (1, 2):
+            folder = out / f"batch-jobs{jobs}"
+            plan.append((f"batch_jobs{jobs}", [*grader, "batch", str(students), "-a", ASSIGNMENT, "-o", str(folder), "--jobs", str(jobs)], folder))
+    return plan
+
+
+def batch_available() -> bool:
+    return subprocess.run([str(BIN / "grader"), "batch", "--help"], capture_output=True).returncode == 0
+
+
+def run(repeats: int) -> dict:
+    warm = [str(BIN / "grader"), "grade", str(SUBMISSIONS["reference"]), "-a", ASSIGNMENT, "-o", tempfile.mkdtemp()]
+    subprocess.run(warm, check=True, capture_output=True)  # the reference's result is cached before timing
+    samples: dict[str, dict[str, list[dict]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        work = Path(scratch)
+        env = offline_home(work)
+        plans = {name: ways(name, notebook, work) for name, notebook in SUBMISSIONS.items()}
+        for repeat in range(repeats):
+            for name, plan in plans.items():
+                for way, command, fresh in plan:
+                    if fresh is not None:
+                        shutil.rmtree(fresh, ignore_errors=True)
+                    sample = measure(command, work, env)
+                    samples.setdefault(name, {}).setdefault(way, []).append(sample)
+                    print(f"[{repeat + 1}/{repeats}] {name:9} {way:12} {sample['wall']:7.2f} s", flush=True)
+    return summarise(samples, repeats)
+
+
+def summarise(samples: dict, repeats: int) -> dict:
+    result = {"machine": machine(), "repeats": repeats, "submissions": {}}
+    for name, by_way in samples.items():
+        medians = {way: {key: statistics.median(s[key] for s in runs) for key in ("wall", "cpu", "peak_mb")} for way, runs in by_way.items()}
+        floor = medians["floor"]["wall"]
+        for values in medians.values():
+            values["wall_ratio_to_floor"] = values["wall"] / floor
+            values["wall_above_floor"] = values["wall"] - floor
+        result["submissions"][name] = medians
+    return result
+
+
+def machine() -> dict:
+    from importlib import metadata
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "tensorflow": metadata.version("tensorflow-cpu"),
+        "grader": metadata.version("grader"),
+    }
+
+
+def targets(result: dict) -> dict[str, bool]:
+    reference, fast = result["submissions"]["reference"], result["submissions"]["fast"]
+    checks = {
+        "reference: grade wall ≤ 1.10 × floor": reference["grade"]["wall_ratio_to_floor"] <= 1.10,
+        "fast: grade wall ≤ floor + 2 s": fast["grade"]["wall_above_floor"] <= 2.0,
+        "regrade of an unchanged submission < 1 s": max(reference["regrade"]["wall"], fast["regrade"]["wall"]) < 1.0,
+        "reference: grade peak memory ≤ nbconvert's": reference["grade"]["peak_mb"] <= reference["nbconvert"]["peak_mb"],
+    }
+    if "batch_jobs2" in reference:
+        checks["batch of 10: --jobs 2 ≥ 1.8 × faster than --jobs 1"] = reference["batch_jobs1"]["wall"] / reference["batch_jobs2"]["wall"] >= 1.8
+    return checks
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    result = run(parser.parse_args().repeats)
+    result["targets"] = targets(result)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× floor':>8}")
+    for name, medians in result["submissions"].items():
+        for way, values in medians.items():
+            print(f"{name:10} {way:12} {values['wall']:8.2f} {values['cpu']:8.2f} {values['peak_mb']:8.0f} {values['wall_ratio_to_floor']:8.2f}")
+    for target, met in result["targets"].items():
+        print(f"{'MET ' if met else 'MISSED'}  {target}")
+    print(f"\nwritten: {RESULTS}")
+    return 0 if all(result["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
