@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist python3-venv
+SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist python3-venv chromium
 ASSIGNMENT := fashion_mnist_callback
 EXAMPLES := $(wildcard assignments/$(ASSIGNMENT)/examples/*/submission.*) reference/$(ASSIGNMENT)/solution.ipynb assignments/$(ASSIGNMENT)/starter.ipynb
 

@@ -8,15 +8,21 @@ import platform
 import traceback
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from grader import datasets, messages, report
+from grader import datasets, messages, report, reuse
+from grader import spec as specs
 from grader.errors import GraderError, SandboxSetupError
 from grader.options import Options
 from grader.pipeline import grade_submission
 from grader.report import Report
-from grader.sandbox import Isolation, support
+from grader.sandbox import Isolation, Limits, support
 from grader.spec import AssignmentSpec
 from grader.status import Status
+
+if TYPE_CHECKING:
+    from grader.batch import BatchResult
+    from grader.export import Exported
 
 
 def choose_isolation(choice: str = "auto") -> Isolation:
@@ -52,15 +58,38 @@ def _internal_report(path: Path, spec: AssignmentSpec, options: Options, error: 
 
 
 def grade_to(path: Path, spec: AssignmentSpec, out: Path, options: Options) -> Report:
-    """Grade one submission and write its reports to ``out``; every submission gets a report."""
+    """Grade one submission and write its reports to ``out``; every submission gets a report.
+
+    When ``out`` already holds the report of this very submission graded the same way
+    (``grader.reuse``), that report is returned and nothing runs, unless ``options.regrade``.
+    """
+    path, out = Path(path), Path(out)
+    earlier = None if options.regrade else reuse.previous(path, spec, out, options)
+    if earlier is not None:
+        return earlier
     try:
         graded = grade_submission(path, spec, options)
     except GraderError:
         raise
     except Exception as error:  # a grader bug must not cost the student a report
-        graded = _internal_report(Path(path), spec, options, error)
+        graded = _internal_report(path, spec, options, error)
     report.write(graded, out)
+    reuse.remember(path, spec, out, options)
     return graded
+
+
+def grade_batch(source: Path, spec: AssignmentSpec, out: Path, options: Options, **settings: Any) -> BatchResult:
+    """Grade a class folder into ``out`` (gradebook, reports, summary.html); resumable, see ``grader.batch``."""
+    from grader.batch import grade_batch as grade_class
+
+    return grade_class(Path(source), spec, Path(out), options, **settings)
+
+
+def export_gradebook(folder: Path, to: Path | None = None) -> Exported:
+    """gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook."""
+    from grader.export import export
+
+    return export(Path(folder), to)
 
 
 def terminal(graded: Report) -> str:
@@ -82,16 +111,20 @@ def doctor() -> str:
     """What this machine offers the grader, one line each."""
     found = support()
     lines = [
-        f"sandbox: {found.isolation.value if found.isolation else 'NONE AVAILABLE'}",
-        f"  memory limit: {found.memory_limit}",
-        f"  process limit: {found.process_limit}",
-        *(f"  problem: {problem}" for problem in found.problems),
+        *messages.doctor_sandbox(found, Limits(), {name: _limits_of(name) for name in specs.available()}),
         f"data: {datasets.status().describe()}",
         f"python: {platform.python_version()} on {platform.system()} {platform.machine()}",
         f"cores: {os.cpu_count()}",
     ]
     lines.append(f"tensorflow: {_version('tensorflow-cpu') or _version('tensorflow') or 'not installed'}, keras {_version('keras')}")
     return "\n".join(lines)
+
+
+def _limits_of(name: str) -> Limits | str:
+    try:
+        return specs.load(name).limits
+    except GraderError as problem:
+        return str(problem)
 
 
 def _version(package: str) -> str | None:

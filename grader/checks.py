@@ -4,17 +4,23 @@ Each check is a function registered under a stable id. Its parameters are
 filled by name from the grading context (``probe``, ``callback_cases``,
 ``fit``, ``training``, ``evaluation``, ``reference``, ``names`` and every
 threshold of the assignment), and it returns a ``Verdict``. Messages speak to
-the student: what happened and what to change.
+the student: what happened and what to change. An assignment may add its own
+checks in a ``checks.py`` next to its ``assignment.toml`` (``load_local``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import sys
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from grader import messages
+from grader.errors import AssignmentSpecError
 from grader.evaluate import Evaluation
 from grader.metrics import Metrics
 from grader.observations import CallbackCase, Fit, ModelProbe, Training
@@ -30,11 +36,39 @@ class Verdict:
 
 
 CHECKS: dict[str, Callable[..., Verdict]] = {}
+LOCAL_FILE = "checks.py"
+LOCAL_MODULE = "grader_local_checks."
+_LOCAL_OWNERS: dict[str, tuple[Path, str]] = {}  # check id -> the checks.py defining it, and that file's SHA-256
 
 
 def check(function: Callable[..., Verdict]) -> Callable[..., Verdict]:
-    CHECKS[function.__name__] = function
+    """Register a check under its function's name (an assignment's checks.py is registered by ``load_local``)."""
+    function.__grader_check__ = True  # type: ignore[attr-defined]
+    if not function.__module__.startswith(LOCAL_MODULE):
+        CHECKS[function.__name__] = function
     return function
+
+
+def load_local(folder: Path) -> None:
+    """Register the ``@check`` functions of ``folder/checks.py``; check ids are shared by every assignment."""
+    path = folder / LOCAL_FILE
+    if not path.is_file():
+        return
+    source = path.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    module = types.ModuleType(LOCAL_MODULE + folder.name)
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # what dataclasses and pickle look up
+    try:
+        exec(compile(source, str(path), "exec"), vars(module))
+    except Exception as error:  # the instructor's file: name it and the error
+        raise AssignmentSpecError(path, LOCAL_FILE, messages.local_checks_broken(error), messages.LOCAL_CHECKS_FIX) from None
+    found = {name: value for name, value in vars(module).items() if getattr(value, "__grader_check__", False) and value.__module__ == module.__name__}
+    for name, function in found.items():
+        owner = _LOCAL_OWNERS.get(name)
+        if (name in CHECKS and owner is None) or (owner is not None and owner[0] != path and owner[1] != digest):
+            raise AssignmentSpecError(path, name, messages.check_name_taken(name, owner[0] if owner else None), messages.CHECK_RENAME)
+        CHECKS[name], _LOCAL_OWNERS[name] = function, (path, digest)
 
 
 def run_check(check_id: str, context: Mapping[str, Any]) -> Verdict:
@@ -89,8 +123,10 @@ def stopped_by_callback(
     problem = messages.stop_problem(fit, names.callback, reached, train_accuracy)
     if problem:
         return Verdict(False, problem)
-    measured = evaluation.train_accuracy
-    if measured is not None and measured < train_accuracy - TRUSTED_TRAIN_TOLERANCE:
+    measured = evaluation.train_accuracy  # the logs come from the student's process; only this confirms them
+    if measured is None:
+        return Verdict(False, messages.logs_unconfirmed(evaluation.problem or messages.no_trained_model(training)))
+    if measured < train_accuracy - TRUSTED_TRAIN_TOLERANCE:
         return Verdict(False, messages.logs_disagree_with_model(measured, train_accuracy))
     return Verdict(True, messages.stop_ok(names.callback, fit, train_accuracy))
 

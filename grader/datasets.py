@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.errors import DatasetUnavailable
+
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 SHA256 = {  # official files: zalandoresearch/fashion-mnist and the Keras mirror
@@ -57,10 +59,6 @@ _LAYOUT = {  # name -> (Decoded field, idx magic, shape)
     "t10k-labels-idx1-ubyte.gz": ("test_labels", 0x0801, (10000,)),
 }
 _KEY = hashlib.sha256("".join(PAYLOAD_SHA256[n] for n in FILES).encode()).hexdigest()[:12]
-
-
-class DatasetUnavailable(Exception):
-    """The data set is missing, corrupt or cannot be fetched; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

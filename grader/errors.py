@@ -26,3 +26,7 @@ class AssignmentSpecError(GraderError):
 
 class SandboxSetupError(GraderError):
     """The sandbox cannot start here; the message says what to install or pass."""
+
+
+class DatasetUnavailable(GraderError):
+    """The data set is missing, corrupt or cannot be fetched; the message says how to fix it."""

@@ -18,7 +18,7 @@ from grader.sandbox import Outcome, SandboxRun
 from grader.spec import AssignmentSpec
 from grader.status import Status
 from grader.submission import Submission
-from grader.workspace import Workspace, data_job, run_harness
+from grader.workspace import RESULTS_LIMIT, Workspace, data_job, run_harness
 
 OUTCOME_STATUS = {
     Outcome.TIMEOUT: Status.TIMEOUT,
@@ -84,16 +84,18 @@ def run_submission(submission: Submission, spec: AssignmentSpec, space: Workspac
 
 
 def _verdict(submission, spec, run: SandboxRun, found: Observations | None, limits) -> tuple[Status, str]:
+    if run.outcome is Outcome.OUTPUT and not run.output_truncated:  # the results pipe, not the printed output
+        return Status.OUTPUT, messages.results_too_large(RESULTS_LIMIT)
     if run.outcome in OUTCOME_STATUS:
-        return OUTCOME_STATUS[run.outcome], messages.limit_breached(run.outcome.value, limits, found)
+        return OUTCOME_STATUS[run.outcome], messages.limit_breached(run.outcome.value, limits, found, run)
     if found is None or "execution" not in found.phases:
-        return Status.CRASHED, messages.crashed_before_running(run)
+        return Status.CRASHED, messages.crashed_before_running(run, limits)
     if found.execution_error is not None:
-        return Status.ERROR, messages.student_error(submission, found.execution_error)
+        return Status.ERROR, messages.student_error(submission, found.execution_error, limits)
     if found.missing_names:
         return Status.ERROR, messages.missing_names(submission, found.missing_names)
     if not found.finished:
-        return Status.CRASHED, messages.crashed_while(found.phases[-1], run)
+        return Status.CRASHED, messages.crashed_while(found.phases[-1], run, limits)
     return Status.GRADED, ""
 
 

@@ -15,3 +15,4 @@ class Options:
     threads: int = 0  # TensorFlow threads per run; 0 lets TensorFlow choose
     work_root: Path | None = None  # where private work folders are made; the system temp dir by default
     use_reference_cache: bool = True
+    regrade: bool = False  # grade again even when the output folder holds this submission's report

@@ -13,7 +13,7 @@ from typing import Any
 
 from grader import messages, reference
 from grader.errors import GraderError
-from grader.evaluate import NOT_EVALUATED, Evaluation, evaluate
+from grader.evaluate import NOT_EVALUATED, Evaluation, evaluation_started
 from grader.execution import Execution, run_submission
 from grader.metrics import Metrics, graded_fit, measure
 from grader.options import Options
@@ -42,9 +42,10 @@ def measure_submission(path: Path, spec: AssignmentSpec, options: Options) -> Me
     submission = load(path)
     if isinstance(submission, LoadFailure):
         return Measured(path, submission.status, submission.message, submission.content_hash, None, NOT_EVALUATED, None)
-    with workspace(options) as space:
+    limits = options.limits or spec.limits
+    with workspace(options) as space, evaluation_started(spec, options, limits.wall_seconds) as pending:
         execution = run_submission(submission, spec, space, options)
-        evaluation = evaluate(execution.model, spec, options) if execution.status is Status.GRADED else NOT_EVALUATED
+        evaluation = pending.finish(execution.model if execution.status is Status.GRADED else None)
     metrics = measure(execution.observations, evaluation)
     return Measured(path, execution.status, execution.message, submission.content_hash, execution, evaluation, metrics)
 

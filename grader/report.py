@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from grader import messages
+from grader.messages import without_tensorflow_noise
 from grader.metrics import Metrics
 from grader.options import Options
 from grader.scoring import CheckResult, Score
@@ -83,11 +85,10 @@ class Report:
         }
 
 
-TENSORFLOW_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\])")
 
 
 def _trimmed(text: str) -> tuple[str, bool]:
-    text = "\n".join(line for line in text.splitlines() if not TENSORFLOW_NOISE.match(line))
+    text = without_tensorflow_noise(text)
     if len(text) <= OUTPUT_KEPT:
         return text, False
     half = OUTPUT_KEPT // 2
@@ -120,7 +121,7 @@ def build(
     )
 
 
-def _shown(metrics: Metrics | None, key: str) -> str:
+def shown(metrics: Metrics | None, key: str) -> str:
     if metrics is None:
         return "—"
     if key == "epochs":
@@ -143,9 +144,17 @@ METRIC_ROWS = (
 )
 
 
+def fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in text, so printed output cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def _render(report: Report, template: str) -> str:
-    table = [(label, _shown(report.metrics, key), _shown(report.reference, key)) for label, key in METRIC_ROWS]
-    return TEMPLATES.get_template(template).render(report=report, table=table, graded=report.status is Status.GRADED)
+    table = [(label, shown(report.metrics, key), shown(report.reference, key)) for label, key in METRIC_ROWS]
+    unprotected = messages.UNSANDBOXED_REPORT if report.sandbox == "none" else ""
+    return TEMPLATES.get_template(template).render(report=report, table=table, graded=report.status is Status.GRADED,
+                                                   fence=fence(report.output), unprotected=unprotected)
 
 
 def markdown(report: Report) -> str:

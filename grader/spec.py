@@ -144,8 +144,9 @@ def _checks(path: Path, entries: Any) -> tuple[CheckSpec, ...]:
     if not isinstance(entries, list) or not entries:
         raise AssignmentSpecError(path, "checks", "has no [[checks]] entries", "Add at least one [[checks]] table.")
     checks = tuple(_typed(CheckSpec, _Table(path, f"checks[{index}]", entry)) for index, entry in enumerate(entries))
-    from grader.checks import CHECKS
+    from grader.checks import CHECKS, load_local
 
+    load_local(path.parent)  # the assignment's own checks.py, if it has one
     for index, check in enumerate(checks):
         if check.id not in CHECKS:
             raise AssignmentSpecError(

@@ -80,6 +80,9 @@ def _notebook(path: Path, text: str, digest: str) -> Submission | LoadFailure:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises many kinds for a broken file
         return LoadFailure(Status.INVALID, messages.not_a_notebook(path, error), digest)
+    problem = _malformed(notebook)
+    if problem:
+        return LoadFailure(Status.INVALID, messages.not_a_notebook(path, ValueError(problem)), digest)
     cells = [(number, cell) for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
     tagged = [(number, cell) for number, cell in cells if GRADED_TAG in cell.get("metadata", {}).get("tags", [])]
     chosen, selection = (tagged, "the cells tagged `graded`") if tagged else (cells, "every code cell")
@@ -89,8 +92,22 @@ def _notebook(path: Path, text: str, digest: str) -> Submission | LoadFailure:
             break
     if not chosen:
         return LoadFailure(Status.INVALID, messages.no_code(path), digest)
-    hint = notebook.metadata.get("grader", {}).get("assignment")
+    grader = notebook.metadata.get("grader")
+    hint = grader.get("assignment") if isinstance(grader, dict) and isinstance(grader.get("assignment"), str) else None
     return Submission(path, "notebook", tuple(Cell(n, c.source) for n, c in chosen), digest, selection, hint)
+
+
+def _malformed(notebook: dict) -> str | None:
+    """What nbformat let through with only a warning but grading cannot read."""
+    if not isinstance(notebook.get("cells"), list) or not isinstance(notebook.get("metadata"), dict):
+        return "its cells or metadata are not what a notebook holds"
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str) or not isinstance(cell.get("source"), str):
+            return f"cell {number} has no text as its source"
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("tags", []), list):
+            return f"cell {number} has malformed metadata"
+    return None
 
 
 def _syntax_checked(submission: Submission) -> Submission | LoadFailure:

@@ -2,10 +2,11 @@
 
 Inside the sandbox the harness sees only: itself at /harness, its job at /job,
 the decoded data at /data and the raw files where Keras looks for them, all
-read-only, and a size-limited scratch home. Nothing else of the grader, the
+read-only, and size-limited scratch: the home folder (the working directory
+is its ``work``), /tmp and /dev/shm. Nothing else of the grader, the
 reference or other submissions. Results leave through the sandbox's results
 channel, not the disk: named frames (see ``harness/channel.py``) that are
-unpacked here into ``out/``, only under names the grader expects.
+unpacked here into ``out/``, only under the names that script may send.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from grader.sandbox import Isolation, Limits, Mount, SandboxRun, python_mounts, 
 HARNESS = Path(__file__).resolve().parent / "harness"
 HOME = "/home/student"
 RESULTS_LIMIT = 256 * 1024 * 1024
-RESULT_NAMES = frozenset({"observations.json", "model.keras", "evaluation.json"})
+RESULT_NAMES = {  # what each harness script may send; any other frame ends the unpacking
+    "run_submission.py": frozenset({"observations.json", "model.keras"}),
+    "evaluate_model.py": frozenset({"evaluation.json"}),
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class Workspace:
     def out(self) -> Path:
         return self.root / "out"
 
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
 
 @contextmanager
 def workspace(options: Options) -> Iterator[Workspace]:
@@ -54,6 +62,8 @@ def workspace(options: Options) -> Iterator[Workspace]:
         space = Workspace(root, options.isolation is not Isolation.NONE)
         space.job.mkdir()
         space.out.mkdir()
+        if not space.isolated:
+            space.work.mkdir()  # the sandbox makes its own; unprotected runs work here
         yield space
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -80,9 +90,9 @@ def _mounts(space: Workspace) -> list[Mount]:
     return [*python_mounts(), *mounts]
 
 
-def _environment(options: Options) -> dict[str, str]:
+def _environment(space: Workspace, options: Options) -> dict[str, str]:
     env = {
-        "HOME": HOME,
+        "HOME": space.inside(space.work, HOME),
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -101,20 +111,29 @@ def _environment(options: Options) -> dict[str, str]:
 def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options) -> SandboxRun:
     """Write the job and run one harness script on it in the sandbox."""
     (space.job / "job.json").write_text(json.dumps(job))
+    readable(space.job)
     argv = [
         sys.executable,
         "-s",
         space.inside(HARNESS / script, f"/harness/{script}"),
         space.inside(space.job / "job.json", "/job/job.json"),
     ]
-    workdir = f"{HOME}/work" if space.isolated else str(space.root / "work")
-    ran = run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(options), isolation=options.isolation, results_limit=RESULTS_LIMIT)
-    unpack(ran.results, space.out)
+    workdir = space.inside(space.work, f"{HOME}/work")
+    ran = run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(space, options),
+              isolation=options.isolation, results_limit=RESULTS_LIMIT, scratch=(HOME,))
+    unpack(ran.results, space.out, RESULT_NAMES[script])
     return ran
 
 
-def unpack(frames: bytes, folder: Path) -> None:
-    """Write the channel's frames as files; stop at the first malformed frame."""
+def readable(job: Path) -> None:
+    """The job as the sandbox's unprivileged user may read it, whatever the umask."""
+    job.chmod(0o755)
+    for path in job.iterdir():
+        path.chmod(0o644)
+
+
+def unpack(frames: bytes, folder: Path, names: frozenset[str]) -> None:
+    """Write the channel's frames named in ``names`` as files; stop at the first malformed or unexpected one."""
     position = 0
     while position < len(frames):
         name_end = frames.find(b"\n", position, position + 64)
@@ -122,7 +141,7 @@ def unpack(frames: bytes, folder: Path) -> None:
         if size_end < 0:
             return
         name, size = frames[position:name_end].decode(errors="replace"), frames[name_end + 1 : size_end]
-        if name not in RESULT_NAMES or not size.isdigit() or size_end + 1 + int(size) > len(frames):
+        if name not in names or not size.isdigit() or size_end + 1 + int(size) > len(frames):
             return
         (folder / name).write_bytes(frames[size_end + 1 : size_end + 1 + int(size)])
         position = size_end + 1 + int(size)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import socket
 import sys
+import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -147,8 +148,75 @@ print(os.path.exists("/work/main/reference"), os.path.exists("/etc/shadow"),
     assert eval("[" + r.output.split("[", 1)[1]) == expected_root
 
 
+HOST_KERNEL_AND_DEVICES = """
+import os
+for path in ["/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sysrq-trigger"]:
+    try:
+        os.close(os.open(path, os.O_WRONLY))  # opened, never written: harmless if this test ever fails
+        print("WRITABLE", path)
+    except OSError as exc:
+        print("refused", path, exc.errno)
+for path in ["/dev/null", "/dev/urandom"]:
+    try:
+        os.chmod(path, 0o666)  # the mode they already have: harmless if this test ever fails
+        print("CHMOD", path)
+    except OSError as exc:
+        print("refused", path, exc.errno)
+"""
+
+
+@needs_bwrap
+def test_host_kernel_settings_and_devices_are_out_of_reach():
+    r = py(HOST_KERNEL_AND_DEVICES)
+    assert "WRITABLE" not in r.output and "CHMOD" not in r.output and r.output.count("refused") == 5, r.output
+
+
+@needs_bwrap
+def test_host_kernel_settings_are_out_of_reach_even_when_root_is_mapped(monkeypatch):
+    """The fallback when bwrap cannot start unprivileged: /proc/sys is still bound read-only."""
+    if os.geteuid() != 0:
+        pytest.skip("only a grader running as root can map host root")
+    mapped = replace(support(), features=sandbox.bwrap.Features(unprivileged=False, disable_userns=False))
+    monkeypatch.setattr(sandbox, "support", lambda: mapped)
+    r = py(HOST_KERNEL_AND_DEVICES)
+    assert "WRITABLE" not in r.output, r.output
+
+
+@needs_bwrap
+def test_sandboxed_processes_are_not_host_root():
+    marker = f"whoami-{uuid.uuid4().hex}"
+    done = []
+    thread = threading.Thread(target=lambda: done.append(py(f"import time  # {marker}\ntime.sleep(3)")))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not marked_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    uids = {Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0] for pid in marked_processes(marker)}
+    thread.join()
+    assert uids and "0" not in uids, uids
+    assert done[0].exit_code == 0
+
+
+@needs_bwrap
+def test_only_scratch_is_writable():
+    code = """
+import errno, os
+for folder in ["/", "/etc", "/dev", "/usr", "/sandbox", "/tmp", "/dev/shm", "/scratch"]:
+    try:
+        open(os.path.join(folder, "probe"), "w").close()
+        print(folder, "writable")
+    except OSError as exc:
+        print(folder, errno.errorcode[exc.errno])
+"""
+    r = run([PY, "-c", code], limits=FAST, mounts=(), workdir="/sandbox", env={}, isolation=Isolation.BWRAP,
+            scratch=("/scratch",))
+    assert r.output.split() == ["/", "EROFS", "/etc", "EROFS", "/dev", "EROFS", "/usr", "EROFS",
+                                "/sandbox", "writable", "/tmp", "writable", "/dev/shm", "writable", "/scratch", "writable"], r.output
+
+
 @needs_bwrap
 def test_read_only_mount_cannot_be_written(tmp_path):
+    tmp_path.chmod(0o755)  # readable by the sandbox's uid 65534 when the grader runs as root
     (tmp_path / "data.txt").write_text("given")
     code = """
 import errno
@@ -165,6 +233,7 @@ except OSError as exc:
 
 @needs_bwrap
 def test_writable_mount_can_be_written(tmp_path):
+    tmp_path.chmod(0o777)  # writable by the sandbox's uid 65534 when the grader runs as root
     r = py("open('/out/result.txt', 'w').write('written')", mounts=(Mount(tmp_path, "/out", writable=True),))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "result.txt").read_text() == "written"

@@ -4,14 +4,21 @@ Usage: python evaluate_model.py JOB.json
 
 The model is loaded with Keras safe mode and no custom objects, so a model
 that needs the student's code (a Lambda layer, a custom class) is refused
-instead of run. Sends ``evaluation.json`` on the results channel. Imports nothing of the trusted
-grader.
+instead of run. Sends ``evaluation.json`` on the results channel. Imports
+nothing of the trusted grader.
+
+The process starts while the student's code is still training: it imports
+Keras and maps the data, then waits until the grader puts the model in its
+job folder (``ready``) or calls the evaluation off (``cancelled``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,8 +40,37 @@ def _accuracy(model, images, labels, batch_size: int) -> tuple[float, list[float
     return correct / len(images), row_sums
 
 
-def evaluate(job: dict) -> dict:
+def _arrays(data: dict) -> dict:
+    """The data, mapped and paged in while the student's code trains."""
     import numpy as np
+
+    arrays = {}
+    for split in ("test", "train"):
+        images = np.load(data[f"{split}_images"], mmap_mode="r", allow_pickle=False)
+        arrays[split] = (images, np.asarray(np.load(data[f"{split}_labels"], mmap_mode="r", allow_pickle=False)))
+        int(images.sum(dtype="uint64"))  # touch every page now, not after training
+    return arrays
+
+
+def _end_when_called_off(job: dict) -> None:
+    """Exit at once, even mid-import, when the grader calls the evaluation off."""
+    cancelled = Path(job["cancelled"])
+
+    def watch() -> None:
+        while not cancelled.exists():
+            time.sleep(0.02)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _wait_until_ready(job: dict) -> None:
+    ready = Path(job["ready"])
+    while not ready.exists():
+        time.sleep(0.02)
+
+
+def evaluate(job: dict, arrays: dict) -> dict:
     import keras
 
     try:
@@ -47,12 +83,9 @@ def evaluate(job: dict) -> dict:
         result["output_shape"] = [None if dim is None else int(dim) for dim in model.output_shape]
     except (AttributeError, TypeError, ValueError):
         result["output_shape"] = None
-    data = job["data"]
-    for split in ("test", "train"):
-        images = np.load(data[f"{split}_images"], mmap_mode="r", allow_pickle=False)
-        labels = np.load(data[f"{split}_labels"], mmap_mode="r", allow_pickle=False)
+    for split, (images, labels) in arrays.items():
         try:
-            accuracy, row_sums = _accuracy(model, images, np.asarray(labels), job.get("batch_size", 2000))
+            accuracy, row_sums = _accuracy(model, images, labels, job.get("batch_size", 2000))
         except BaseException as error:
             result["evaluate_error"] = f"{type(error).__name__}: {str(error)[:1000]}"
             return result
@@ -63,10 +96,13 @@ def evaluate(job: dict) -> dict:
 
 def main(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
+    _end_when_called_off(job)
     import keras
 
     keras.utils.set_random_seed(job.get("seed", 0))
-    result = evaluate(job)
+    arrays = _arrays(job["data"])
+    _wait_until_ready(job)
+    result = evaluate(job, arrays)
     Results().send("evaluation.json", json.dumps(result, allow_nan=False).encode())
     return 0
 

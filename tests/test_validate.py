@@ -1,0 +1,159 @@
+"""`grader validate`: the shipped assignment grades as stated, and a broken one is caught, readably.
+
+The slow test here is how the project's CI runs `grader validate` over every shipped assignment;
+it also holds the facts the reference's and the starter's reports must show.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ASSIGNMENT, ROOT
+from grader import messages, reference
+from grader import spec as specs
+from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main
+from grader.metrics import Metrics
+from grader.report import Report
+from grader.scoring import CheckResult
+from grader.status import Status
+from grader.validate import Case, Expected, Outcome, Validation, cases, own_checks, reference_outcome
+
+
+def copy_assignment(root: Path) -> Path:
+    """The shipped assignment and its reference under ``root``, laid out as in a course repository."""
+    shutil.copytree(ROOT / "assignments" / ASSIGNMENT, root / "assignments" / ASSIGNMENT)
+    shutil.copytree(ROOT / "reference" / ASSIGNMENT, root / "reference" / ASSIGNMENT)
+    return root / "assignments" / ASSIGNMENT
+
+
+def made_report(score: float, passed: dict[str, bool], metrics: Metrics | None = None) -> Report:
+    checks = tuple(CheckResult(id, id, ok, 10.0 if ok else 0.0, 10.0, f"{id} says {'yes' if ok else 'no'}.") for id, ok in passed.items())
+    return Report(ASSIGNMENT, "1", "solution.ipynb", "", Status.GRADED, "", score, 10.0 * len(checks), checks, metrics, None, "", False, "bwrap", 1.0, "", "0")
+
+
+def test_cases_are_the_reference_the_starter_and_every_example_with_its_expected_file(assignment):
+    found = {case.label: case for case in cases(assignment)}
+    assert list(found)[:2] == ["reference", "starter"] and len(found) == 8
+    own = frozenset({"model", "callback", "stopped_by_callback", "accuracy"})
+    assert found["reference"].expected == Expected("graded", 90.0, own)
+    assert found["reference"].path == ROOT / "reference" / ASSIGNMENT / "solution.ipynb"
+    assert found["starter"].expected == Expected("graded", 0.0, frozenset())
+    assert found["examples/five_outputs"].expected == Expected("graded", 20.0, frozenset({"callback"}))
+    assert found["examples/passes_as_module"].path.name == "submission.py"
+
+
+@pytest.mark.parametrize(
+    "expected_toml, words",
+    [
+        ('status = "graded"\nscore = 20\npassed = ["callback"]\nnote = "x"', ["[note] is not a known key", "Write only status, score and passed"]),
+        ('status = "passed"\nscore = 20\npassed = ["callback"]', ["[status] is 'passed'", "Write one of: internal, refused"]),
+        ('status = "graded"\nscore = 20\npassed = ["callbacks"]', ["[passed] is ['callbacks']", "from: model, callback, stopped_by_callback"]),
+        ('status = "graded"\nscore = 30\npassed = ["callback"]', ["[score] is 30, but the checks listed in `passed` are worth 20", "Make the two agree"]),
+        ('status = "graded"\nscore = 20\npassed = ["callback"', ["[toml] is not valid TOML"]),
+    ],
+)
+def test_a_wrong_expected_file_stops_validate_before_grading_and_says_what_to_fix(tmp_path, capsys, expected_toml, words):
+    folder = copy_assignment(tmp_path)
+    wrong = folder / "examples" / "five_outputs" / "expected.toml"
+    wrong.write_text(expected_toml)
+    assert main(["validate", str(folder)]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert str(wrong) in error
+    for word in words:
+        assert word in error
+
+
+def test_an_example_folder_needs_exactly_one_submission(tmp_path, capsys):
+    folder = copy_assignment(tmp_path)
+    (folder / "examples" / "five_outputs" / "submission.ipynb").unlink()
+    assert main(["validate", str(folder)]) == EXIT_USAGE
+    assert "five_outputs: [submission] holds 0 submission.* files. Put exactly one" in capsys.readouterr().err
+
+
+def test_a_reference_whose_two_runs_measure_differently_fails():
+    passing = dict.fromkeys(["model", "callback", "stopped_by_callback", "accuracy"], True)
+    case = Case("reference", Path("solution.ipynb"), Expected("graded", 40.0, frozenset(passing)))
+    first = Outcome(case, made_report(40.0, passing, Metrics(test_accuracy=0.8654, epochs_run=4)))
+    second = Outcome(case, made_report(40.0, passing, Metrics(test_accuracy=0.8661, epochs_run=4)))
+    assert first.ok and second.ok
+    both = reference_outcome(case, [first, second])
+    assert not both.ok
+    assert both.problem.startswith("The reference's two runs measured different metrics (test_accuracy: 0.8654 vs 0.8661)")
+    assert reference_outcome(case, [first, first]) == first
+
+
+def test_the_table_shows_each_case_and_for_a_difference_the_checks_and_their_messages(assignment):
+    example = Case("examples/threshold_too_high", Path("threshold_too_high/submission.ipynb"), Expected("graded", 10.0, frozenset({"model"})))
+    got = made_report(20.0, {"model": True, "callback": True})
+    starter = Case("starter", Path("starter.ipynb"), Expected("graded", 0.0, frozenset()))
+    validation = Validation(assignment, (Outcome(starter, made_report(0.0, {"model": False})), Outcome(example, got)))
+    lines = messages.validation_summary(validation).splitlines()
+    assert lines[0] == "fashion_mnist_callback: 1 of 2 cases differ from what the assignment states."
+    assert lines[3:] == [
+        "        case                         expected                got",
+        "  ok    starter                      graded, 0 points        graded, 0 points",
+        "  DIFF  examples/threshold_too_high  graded, 10 points       graded, 20 points",
+        "          file: threshold_too_high/submission.ipynb",
+        "          callback: expected FAIL, got PASS. callback says yes.",
+    ]
+
+
+@pytest.mark.slow
+def test_every_shipped_assignment_validates_and_its_reports_hold_the_facts(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GRADER_ASSIGNMENTS_DIR", raising=False)
+    assert main(["validate", "--out", str(tmp_path)]) == EXIT_OK  # what CI runs: every shipped assignment
+    out = capsys.readouterr().out
+    for name in specs.available():
+        assert f"{name}: all " in out and " cases grade as stated." in out
+
+    def report(*parts: str) -> dict:
+        return json.loads(tmp_path.joinpath(ASSIGNMENT, *parts, "report.json").read_text())
+
+    first, second = report("reference", "run-1"), report("reference", "run-2")
+    metrics = first["metrics"]
+    assert second["metrics"] == metrics
+    assert metrics["test_accuracy"] >= 0.85 and metrics["stopped_by_callback"] is True
+    assert metrics["stop_epoch"] == metrics["epochs_run"] < metrics["epochs_requested"] == 10
+    assert metrics["params"] == 101_770
+    example = report("examples", "passes_as_module")
+    assert example["reference"] == metrics  # the examples compare with the reference validate just proved
+    starter = {check["id"]: check["message"] for check in report("starter")["checks"]}
+    assert "Only instances of `keras.Layer`" in starter["model"] and "cell 5" in starter["model"]
+    assert "'NoneType' object has no attribute 'fit'" in starter["stopped_by_callback"]
+    assert all("Traceback" not in message for message in starter.values())
+
+
+@pytest.mark.slow
+def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_their_messages(tmp_path, capsys, monkeypatch):
+    folder = copy_assignment(tmp_path / "course")
+    solution = tmp_path / "course" / "reference" / ASSIGNMENT / "solution.ipynb"
+    solution.write_text(solution.read_text().replace('Dense(10, activation=\\"softmax\\")', 'Dense(5, activation=\\"softmax\\")'))
+    monkeypatch.setenv("GRADER_ASSIGNMENTS_DIR", str(folder.parent))
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    broken = specs.load(ASSIGNMENT)
+    assert broken.reference == solution
+    reference.cached(broken, lambda: Metrics(test_accuracy=0.87), use_cache=False)  # a stale cache entry must not hide it
+    assert main(["validate", ASSIGNMENT]) == EXIT_BELOW_FULL
+    out = capsys.readouterr().out
+    assert out.startswith("fashion_mnist_callback: 1 of 8 cases differ from what the assignment states. The other 7 were not graded")
+    rows = out.splitlines()
+    at = rows.index("  DIFF  reference                      graded, 90 points       graded, 20 points")
+    assert rows[at + 1] == f"          file: {solution}"
+    assert rows[at + 2] == "          model: expected PASS, got FAIL. For each image the model outputs (5,), but Fashion MNIST has 10 classes. End with Dense(10, activation='softmax')."
+    assert rows[at + 3].startswith("          stopped_by_callback: expected PASS, got FAIL. `train_fashion_mnist` raised InvalidArgumentError")
+    assert rows[at + 4].startswith("          accuracy: expected PASS, got FAIL. There is no trained model to evaluate")
+    assert "  skip  starter " in out and "  skip  examples/five_outputs " in out
+
+
+def test_validate_of_an_unknown_assignment_is_a_usage_error(capsys):
+    assert main(["validate", "nope"]) == EXIT_USAGE
+    assert "no assignment named 'nope'" in capsys.readouterr().err
+
+
+def test_own_checks_leave_out_only_the_comparison_with_the_reference(assignment):
+    assert [check.id for check in own_checks(assignment).checks] == ["model", "callback", "stopped_by_callback", "accuracy"]
+    assert own_checks(assignment).max_score == 90
