@@ -1,6 +1,6 @@
 """What grading costs beyond the student's own training.
 
-Run:  .venv/bin/python tests/benchmarks/bench_grading.py [--repeats 3]
+Run:  .venv/bin/python tests/benchmarks/bench_grading.py [--repeats 3] [--no-batch]
 Writes tests/benchmarks/results/grading.json and prints a table.
 
 In one run, alternating, each submission is run several ways:
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -38,16 +37,25 @@ SUBMISSIONS = {"reference": ROOT / "reference" / ASSIGNMENT / "solution.ipynb", 
 RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 
 
+# Each command runs under a fresh wrapper process, so that its children's rusage (CPU, largest
+# resident size) is this command's alone. Processes the grader runs in its sandbox are started
+# by bwrap as another user and are not reaped through this chain: for `grade` the CPU and peak
+# columns cover the grader's own processes, not the sandboxed training.
+WRAPPER = (
+    "import json, resource, subprocess, sys; code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(json.dumps([code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))"
+)
+
+
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "peak_mb": after.ru_maxrss / 1024}
+    code, cpu, peak = json.loads(done.stdout.strip().splitlines()[-1])
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({code})")
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak}
 
 
 def as_script(notebook: Path, destination: Path) -> Path:
@@ -64,10 +72,11 @@ def offline_home(folder: Path) -> dict[str, str]:
     cache = folder / "home" / ".keras" / "datasets"
     cache.mkdir(parents=True)
     (cache / "fashion-mnist").symlink_to(datasets.locate().directory)
-    return {**os.environ, "HOME": str(folder / "home"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cache = os.environ.get("GRADER_CACHE_DIR") or str(Path.home() / ".cache" / "grader")
+    return {**os.environ, "HOME": str(folder / "home"), "GRADER_CACHE_DIR": cache, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def ways(name: str, notebook: Path, work: Path) -> list[tuple[str, list[str], Path | None]]:
+def ways(name: str, notebook: Path, work: Path, with_batch: bool) -> list[tuple[str, list[str], Path | None]]:
     """(way, command, folder to empty first) in the order they run; regrade reuses grade's folder."""
     script = as_script(notebook, work / f"{name}.py")
     out = work / f"out-{name}"
@@ -78,7 +87,7 @@ def ways(name: str, notebook: Path, work: Path) -> list[tuple[str, list[str], Pa
         ("grade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], out / "graded"),
         ("regrade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], None),
     ]
-    if batch_available():
+    if with_batch and batch_available():
         students = work / f"class-{name}"
         students.mkdir(exist_ok=True)
         for index in range(10):
@@ -93,14 +102,14 @@ def batch_available() -> bool:
     return subprocess.run([str(BIN / "grader"), "batch", "--help"], capture_output=True).returncode == 0
 
 
-def run(repeats: int) -> dict:
+def run(repeats: int, with_batch: bool) -> dict:
     warm = [str(BIN / "grader"), "grade", str(SUBMISSIONS["reference"]), "-a", ASSIGNMENT, "-o", tempfile.mkdtemp()]
     subprocess.run(warm, check=True, capture_output=True)  # the reference's result is cached before timing
     samples: dict[str, dict[str, list[dict]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         work = Path(scratch)
         env = offline_home(work)
-        plans = {name: ways(name, notebook, work) for name, notebook in SUBMISSIONS.items()}
+        plans = {name: ways(name, notebook, work, with_batch) for name, notebook in SUBMISSIONS.items()}
         for repeat in range(repeats):
             for name, plan in plans.items():
                 for way, command, fresh in plan:
@@ -146,7 +155,6 @@ def targets(result: dict) -> dict[str, bool]:
         "reference: grade wall ≤ 1.10 × floor": reference["grade"]["wall_ratio_to_floor"] <= 1.10,
         "fast: grade wall ≤ floor + 2 s": fast["grade"]["wall_above_floor"] <= 2.0,
         "regrade of an unchanged submission < 1 s": max(reference["regrade"]["wall"], fast["regrade"]["wall"]) < 1.0,
-        "reference: grade peak memory ≤ nbconvert's": reference["grade"]["peak_mb"] <= reference["nbconvert"]["peak_mb"],
     }
     if "batch_jobs2" in reference:
         checks["batch of 10: --jobs 2 ≥ 1.8 × faster than --jobs 1"] = reference["batch_jobs1"]["wall"] / reference["batch_jobs2"]["wall"] >= 1.8
@@ -156,8 +164,12 @@ def targets(result: dict) -> dict[str, bool]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    result = run(parser.parse_args().repeats)
+    parser.add_argument("--no-batch", action="store_true", help="skip the batches of 10 (tests/benchmarks/bench_batch.py measures them too)")
+    arguments = parser.parse_args()
+    result = run(arguments.repeats, not arguments.no_batch)
     result["targets"] = targets(result)
+    result["not_measured"] = ["peak memory of the sandboxed training (bwrap's processes are not reaped through the "
+                              "grader, so rusage misses them): the target 'grade peak memory ≤ nbconvert's' is open"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× floor':>8}")
