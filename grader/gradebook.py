@@ -24,6 +24,7 @@ from typing import Any
 
 from grader import messages
 from grader.errors import GraderError
+from grader.scoring import CheckResult
 
 FILE = "gradebook.sqlite"
 SCHEMA = """
@@ -59,16 +60,6 @@ def now() -> str:
 
 
 @dataclass(frozen=True)
-class CheckRow:
-    id: str
-    title: str
-    passed: bool
-    score: float
-    max_score: float
-    message: str
-
-
-@dataclass(frozen=True)
 class Row:
     """A student's current result; ``status`` is "pending" until a grading finished."""
 
@@ -85,7 +76,7 @@ class Row:
     assignment_version: str
     grader_version: str
     attempts: int
-    checks: tuple[CheckRow, ...]
+    checks: tuple[CheckResult, ...]
     report: dict[str, Any] | None
 
 
@@ -180,16 +171,16 @@ class Gradebook:
     def interrupt(self, attempts: Iterable[int]) -> None:
         self._transaction([("UPDATE attempts SET state = 'interrupted' WHERE id = ? AND state = 'running'", (a,)) for a in attempts])
 
-    def _checks(self, attempt: int | None) -> tuple[CheckRow, ...]:
+    def _checks(self, attempt: int | None) -> tuple[CheckResult, ...]:
         rows = self.db.execute("SELECT * FROM results WHERE attempt = ? ORDER BY position", (attempt,)).fetchall()
-        return tuple(CheckRow(r["check_id"], r["title"], bool(r["passed"]), r["score"], r["max_score"], r["message"]) for r in rows)
+        return tuple(CheckResult(r["check_id"], r["title"], bool(r["passed"]), r["score"], r["max_score"], r["message"]) for r in rows)
 
     def rows(self) -> tuple[Row, ...]:
         """Each student's current result, by student id."""
         return tuple(_row(found, self._checks(found["id"])) for found in self.db.execute(CURRENT).fetchall())
 
 
-def _row(found: sqlite3.Row, checks: tuple[CheckRow, ...]) -> Row:
+def _row(found: sqlite3.Row, checks: tuple[CheckResult, ...]) -> Row:
     finished = found["id"] is not None
     return Row(
         student=found["student"], file_name=found["file_name"], content_hash=found["content_hash"],
