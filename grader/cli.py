@@ -121,11 +121,13 @@ def _grade(arguments: argparse.Namespace) -> int:
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
     folders = report_folders(arguments.submissions)
+    statuses = set()
     for path in arguments.submissions:
         out = arguments.out / folders[path] if len(folders) > 1 else arguments.out
         report = api.grade_to(path, spec, out, options)
+        statuses.add(report.status)
         print(messages.graded_line(report, out))
-    return EXIT_OK
+    return EXIT_INTERNAL if api.Status.INTERNAL in statuses else EXIT_OK
 
 
 def _check(arguments: argparse.Namespace) -> int:

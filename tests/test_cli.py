@@ -85,3 +85,17 @@ def test_data_fetch_failure_is_a_clear_usage_error(tmp_path, capsys):
     code = main(["data", "fetch", "--mirror", "http://127.0.0.1:9/", "--dest", str(tmp_path / "fetched")])
     assert code == EXIT_USAGE
     assert "grader:" in capsys.readouterr().err
+
+
+def test_a_grader_fault_still_writes_a_report_and_exits_3(tmp_path, monkeypatch, capsys):
+    from grader import api
+
+    def broken(*_):
+        raise ZeroDivisionError("a bug in the grader")
+
+    monkeypatch.setattr(api, "grade_submission", broken)
+    code = main(["grade", str(submission("kernel_dies.py")), "-a", ASSIGNMENT, "-o", str(tmp_path)])
+    assert code == 3
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["status"] == "internal" and report["score"] == 0
+    assert "not your fault" in report["message"] and "ZeroDivisionError" in report["output"]
