@@ -9,8 +9,9 @@ In one run, alternating, each submission is run several ways:
   grade       `grader grade` into a fresh folder (the reference's result already cached)
   regrade     `grader grade` again on the unchanged submission, same folder
 and, once the batch command exists, a batch of 10 copies with --jobs 1 and --jobs 2.
-Wall time, CPU time (user+system of all child processes) and peak memory (the
-largest single process) are measured with getrusage; medians are reported.
+Wall time, CPU time (user+system of every process the way starts, sandboxed ones
+included) and peak memory (PSS of the whole process tree) are measured; medians
+are reported.
 """
 
 from __future__ import annotations
@@ -37,17 +38,36 @@ SUBMISSIONS = {"reference": ROOT / "reference" / ASSIGNMENT / "solution.ipynb", 
 RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 
 
-# Each command runs under a fresh wrapper process, so that its children's rusage (CPU) is this
-# command's alone. Processes the grader runs in its sandbox are started by bwrap as another user
-# and are not reaped through this chain, so for `grade` the CPU column covers the grader's own
-# processes only. Peak memory is sampled instead: every 0.1 s, the proportional set size (PSS:
-# shared pages counted once) of the whole process tree under the wrapper, sandboxed processes
-# included, is summed; the peak is the largest sum, for every way alike.
+# Each command runs under a fresh wrapper process. CPU time: the wrapper starts inside its own
+# cpuacct cgroup (cgroup v1), which every descendant inherits, the grader's sandboxes included
+# (they get per-run cgroups below it, charged to it); without one, the wrapper's getrusage of its
+# children is used, which misses processes bwrap starts as another user. Peak memory is sampled:
+# every 0.1 s, the proportional set size (PSS: shared pages counted once) of the whole process
+# tree under the wrapper, sandboxed processes included, is summed; the peak is the largest sum.
 WRAPPER = (
     "import json, resource, subprocess, sys; code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
     "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
     "print(json.dumps([code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))"
 )
+
+
+def cpu_cgroup() -> Path | None:
+    """A fresh cpuacct cgroup below this process's own, or None where cgroup v1 cpuacct is not writable."""
+    from grader import cgroups
+
+    version, parents = cgroups.parents()
+    if version != 1 or "cpu" not in parents:
+        return None
+    folder = parents["cpu"] / f"bench-grading-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        folder.mkdir()
+    except OSError:
+        return None
+    return folder
+
+
+def cgroup_cpu_seconds(folder: Path) -> float:
+    return int((folder / "cpuacct.usage").read_text()) / 1e9
 
 
 def _pss_kb(pid: int) -> int:
@@ -77,14 +97,24 @@ def tree_memory_mb(root: int) -> float:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    group = cpu_cgroup()
+
+    def enter_group() -> None:
+        if group is not None:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, preexec_fn=enter_group)
     peak = 0.0
     while process.poll() is None:
         peak = max(peak, tree_memory_mb(process.pid))
         time.sleep(0.1)
     wall = time.monotonic() - start
     code, cpu, _ = json.loads(process.stdout.read().strip().splitlines()[-1])
+    if group is not None:
+        cpu = cgroup_cpu_seconds(group)
+        group.rmdir()
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed ({code})")
     return {"wall": wall, "cpu": cpu, "peak_mb": peak}
@@ -194,6 +224,13 @@ def targets(result: dict) -> dict[str, bool]:
     return checks
 
 
+def cpu_cgroup_probe() -> Path | None:
+    group = cpu_cgroup()
+    if group is not None:
+        group.rmdir()
+    return group
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -201,7 +238,8 @@ def main() -> int:
     arguments = parser.parse_args()
     result = run(arguments.repeats, not arguments.no_batch)
     result["targets"] = targets(result)
-    result["not_measured"] = ["CPU time of the sandboxed processes (bwrap's processes are not reaped through the grader)"]
+    if cpu_cgroup_probe() is None:
+        result["not_measured"] = ["CPU time of the sandboxed processes (no writable cgroup v1 cpuacct; bwrap's processes are not reaped through the grader)"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× floor':>8}")
