@@ -8,6 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist python3-venv chromium
 ASSIGNMENT := fashion_mnist_callback
 EXAMPLES := $(wildcard assignments/$(ASSIGNMENT)/examples/*/submission.*) reference/$(ASSIGNMENT)/solution.ipynb assignments/$(ASSIGNMENT)/starter.ipynb
+MNIST_EXAMPLES := $(wildcard assignments/mnist_callback/examples/*/submission.*)
 
 .PHONY: setup system demo test quick-test clean
 
@@ -25,11 +26,13 @@ $(BIN)/grader: pyproject.toml | system
 	@touch $@
 
 setup: system $(BIN)/grader
+	@$(BIN)/python -c "from grader import mnist; mnist.locate()" 2>/dev/null || $(BIN)/grader data subset mnist >/dev/null
 	$(BIN)/grader doctor
 
 demo: setup
 	$(BIN)/grader grade $(EXAMPLES) --assignment $(ASSIGNMENT) --out out/examples
-	@echo "Reports: out/examples/*/report.md"
+	$(BIN)/grader grade $(MNIST_EXAMPLES) --assignment mnist_callback --out out/mnist_callback
+	@echo "Reports: out/examples/*/report.md, out/mnist_callback/*/report.md"
 
 test: setup
 	$(BIN)/python -m pytest -n 2

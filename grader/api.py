@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import datasets, messages, report, reuse
+from grader import datasets, messages, mnist, report, reuse
 from grader import spec as specs
 from grader.errors import GraderError, SandboxSetupError
 from grader.options import Options
@@ -113,6 +113,7 @@ def doctor() -> str:
     lines = [
         *messages.doctor_sandbox(found, Limits(), {name: _limits_of(name) for name in specs.available()}),
         f"data: {datasets.status().describe()}",
+        f"data: {mnist.describe()}",
         f"python: {platform.python_version()} on {platform.system()} {platform.machine()}",
         f"cores: {os.cpu_count()}",
     ]

@@ -130,7 +130,8 @@ class _Run:
 
     def job(self, entry: Entry) -> Job:
         assert entry.file is not None
-        return Job(entry.student, entry.file.name, entry.file.read_bytes(), self.spec.name, str(self.spec.folder), self.options)
+        return Job(entry.student, entry.file.name, entry.file.read_bytes(), self.spec.name, str(self.spec.folder), self.options,
+                   self.spec.overrides)
 
 
 def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: frozenset[str] | None) -> list[Entry]:

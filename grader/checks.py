@@ -2,7 +2,8 @@
 
 Each check is a function registered under a stable id. Its parameters are
 filled by name from the grading context (``probe``, ``callback_cases``,
-``fit``, ``training``, ``evaluation``, ``reference``, ``names`` and every
+``fit``, ``training``, ``evaluation``, ``reference``, ``names``, ``lesson``
+(no training function: the recorded fit is graded), ``condition`` and every
 threshold of the assignment), and it returns a ``Verdict``. Messages speak to
 the student: what happened and what to change. An assignment may add its own
 checks in a ``checks.py`` next to its ``assignment.toml`` (``load_local``).
@@ -24,9 +25,9 @@ from grader.errors import AssignmentSpecError
 from grader.evaluate import Evaluation
 from grader.metrics import Metrics
 from grader.observations import CallbackCase, Fit, ModelProbe, Training
-from grader.spec import GradedNames
+from grader.spec import GradedNames, StopCondition
 
-TRUSTED_TRAIN_TOLERANCE = 0.03
+TRUSTED_TOLERANCE = {"accuracy": 0.03, "loss": 0.05}  # the final model measured against the epoch's running logs
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,24 @@ def run_check(check_id: str, context: Mapping[str, Any]) -> Verdict:
     return function(**{name: context[name] for name in wanted})
 
 
+@dataclass(frozen=True)
+class Names:
+    """What each graded role is called in this submission's messages: the name it defines, else the spec's first."""
+
+    model: str
+    callback: str
+    training: str
+
+
+def names_for(graded: GradedNames, found: Mapping[str, str | None]) -> Names:
+    def name(role: str) -> str:
+        return found.get(role) or next(iter(getattr(graded, role)), messages.ROLE_WORDS[role])
+
+    return Names(name("model"), name("callback"), name("training"))
+
+
 @check
-def model(probe: ModelProbe | None, names: GradedNames) -> Verdict:
+def model(probe: ModelProbe | None, names: Names) -> Verdict:
     if probe is None:
         return Verdict(False, messages.not_reached(names.model))
     problem = messages.model_problem(probe, names.model)
@@ -87,23 +104,29 @@ def model(probe: ModelProbe | None, names: GradedNames) -> Verdict:
 
 
 @check
-def callback(callback_cases: tuple[CallbackCase, ...] | None, names: GradedNames, train_accuracy: float) -> Verdict:
+def callback(callback_cases: tuple[CallbackCase, ...] | None, names: Names, condition: StopCondition, lesson: bool) -> Verdict:
     if callback_cases is None:
-        return Verdict(False, messages.not_reached(names.callback))
+        return Verdict(False, messages.no_callback_class(names) if lesson else messages.not_reached(names.callback))
     for case in callback_cases:
         if case.error is not None:
             return Verdict(False, messages.callback_raised(names.callback, case.logs, case.error))
-        should_stop = case.logs.get("accuracy", 0.0) >= train_accuracy
+        should_stop = condition.holds(case.logs.get(condition.metric))
         if case.stop_training != should_stop:
-            return Verdict(False, messages.callback_wrong(names.callback, case.logs, should_stop, train_accuracy))
-    return Verdict(True, messages.callback_ok(names.callback, train_accuracy))
+            return Verdict(False, messages.callback_wrong(names.callback, case.logs, should_stop, condition))
+    return Verdict(True, messages.callback_ok(names.callback, condition))
 
 
 def first_epoch_reaching(fit: Fit, threshold: float) -> int | None:
-    for epoch, value in enumerate(fit.history.get("accuracy", ()), start=1):
-        if value is not None and value >= threshold:
-            return epoch
-    return None
+    """The first epoch whose logged training accuracy reached ``threshold`` (kept for assignments' own checks)."""
+    return StopCondition("accuracy", ">=", threshold).first_epoch(fit.history)
+
+
+def confirmed(evaluation: Evaluation, condition: StopCondition) -> float | None:
+    """The grader's own measure of the stop metric on the training images, if it contradicts the logs."""
+    measured = evaluation.train_metric(condition.metric)
+    tolerance = TRUSTED_TOLERANCE[condition.metric]
+    met = StopCondition(condition.metric, condition.stops_when, condition.threshold - tolerance if condition.rising else condition.threshold + tolerance)
+    return None if measured is None or met.holds(measured) else measured
 
 
 @check
@@ -111,24 +134,25 @@ def stopped_by_callback(
     fit: Fit | None,
     training: Training | None,
     evaluation: Evaluation,
-    names: GradedNames,
-    train_accuracy: float,
+    names: Names,
+    condition: StopCondition,
     max_epochs: int,
+    lesson: bool,
 ) -> Verdict:
-    problem = messages.training_problem(fit, training, names, max_epochs)
+    problem = messages.training_problem(fit, training, names, max_epochs, condition, lesson)
     if problem:
         return Verdict(False, problem)
     assert fit is not None
-    reached = first_epoch_reaching(fit, train_accuracy)
-    problem = messages.stop_problem(fit, names.callback, reached, train_accuracy)
+    reached = condition.first_epoch(fit.history)
+    problem = messages.stop_problem(fit, names.callback, reached, condition)
     if problem:
         return Verdict(False, problem)
-    measured = evaluation.train_accuracy  # the logs come from the student's process; only this confirms them
-    if measured is None:
+    if evaluation.train_metric(condition.metric) is None:  # the logs come from the student's process; only this confirms them
         return Verdict(False, messages.logs_unconfirmed(evaluation.problem or messages.no_trained_model(training)))
-    if measured < train_accuracy - TRUSTED_TRAIN_TOLERANCE:
-        return Verdict(False, messages.logs_disagree_with_model(measured, train_accuracy))
-    return Verdict(True, messages.stop_ok(names.callback, fit, train_accuracy))
+    contradiction = confirmed(evaluation, condition)
+    if contradiction is not None:
+        return Verdict(False, messages.logs_disagree_with_model(contradiction, condition))
+    return Verdict(True, messages.stop_ok(names.callback, fit, condition))
 
 
 @check

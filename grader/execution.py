@@ -14,6 +14,7 @@ from pathlib import Path
 from grader import messages, observations
 from grader.observations import Observations
 from grader.options import Options
+from grader.provision import Provision
 from grader.sandbox import Outcome, SandboxRun
 from grader.spec import AssignmentSpec
 from grader.status import Status
@@ -37,17 +38,27 @@ class Execution:
     model: Path | None  # the trained model, saved by the harness, not yet trusted
 
 
+CASE_STEP = 0.005  # how far past the threshold the near cases sit: `>` and `>=` both pass, a wrong threshold does not
+
+
 def callback_cases(spec: AssignmentSpec) -> list[dict]:
-    """Logs the callback is probed with: just below, at, and above the threshold."""
-    threshold = spec.thresholds.train_accuracy
-    return [
-        {"logs": {"loss": 0.5, "accuracy": round(threshold - 0.02, 4)}},
-        {"logs": {"loss": 0.3, "accuracy": threshold}},
-        {"logs": {"loss": 0.2, "accuracy": round(min(1.0, threshold + 0.05), 4)}},
-    ]
+    """Logs the callback is probed with: far before, just before, just past and far past the threshold.
+
+    The threshold itself is not probed, so `>` and `>=` (or `<` and `<=`) are equally right. Every
+    case carries both loss and accuracy, as Keras logs them, the other metric at a plausible value.
+    """
+    condition = spec.thresholds.condition
+    direction = 1 if condition.rising else -1
+    far = max(4 * CASE_STEP, 0.05 * abs(condition.threshold))
+    values = [condition.threshold - direction * offset for offset in (far, CASE_STEP)]
+    values += [condition.threshold + direction * offset for offset in (CASE_STEP, far)]
+    if condition.metric == "accuracy":
+        values = [min(1.0, max(0.0, value)) for value in values]
+    other = {"accuracy": ("loss", (0.6, 0.45, 0.4, 0.3)), "loss": ("accuracy", (0.80, 0.84, 0.85, 0.88))}[condition.metric]
+    return [{"logs": {condition.metric: round(value, 4), other[0]: other[1][index]}} for index, value in enumerate(values)]
 
 
-def _job(submission: Submission, spec: AssignmentSpec, space: Workspace) -> dict:
+def _job(submission: Submission, spec: AssignmentSpec, space: Workspace, provision: Provision) -> dict:
     graded = spec.graded
     module_file = f"/submission/{submission.path.name}"
     return {
@@ -58,21 +69,35 @@ def _job(submission: Submission, spec: AssignmentSpec, space: Workspace) -> dict
                 {"index": index, "number": cell.number, "source": cell.source, "filename": module_file}
                 for index, cell in enumerate(submission.cells)
             ],
-            "required_names": list(graded.all()),
+            "required_names": [list(names) for names in graded.roles().values()] if graded.required else [],
         },
         "seed": spec.seed,
-        "data": data_job(space, spec.normalize),
+        "data": data_job(space, provision, spec.data.normalize),
+        "lesson": {"fit": spec.lesson.fit, "continue_after_errors": spec.lesson.continue_after_errors},
+        "assignment_probes": _assignment_probes(spec, space),
         "probes": {
-            "model": {"name": graded.model},
-            "callback": {"name": graded.callback, "cases": callback_cases(spec)},
-            "training": {"name": graded.training},
+            "model": {"names": list(graded.model)},
+            "callback": {"names": list(graded.callback), "cases": callback_cases(spec)},
+            "training": {"names": list(graded.training)},
         },
     }
 
 
-def run_submission(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options) -> Execution:
+PROBES_FILE = "probes.py"
+
+
+def _assignment_probes(spec: AssignmentSpec, space: Workspace) -> str | None:
+    """The assignment's own probes.py, copied beside the job: it runs inside the sandbox, after the student's code."""
+    source = spec.folder / PROBES_FILE
+    if not source.is_file():
+        return None
+    shutil.copyfile(source, space.job / PROBES_FILE)
+    return space.inside(space.job / PROBES_FILE, f"/job/{PROBES_FILE}")
+
+
+def run_submission(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision) -> Execution:
     limits = options.limits or spec.limits
-    run = run_harness(space, "run_submission.py", _job(submission, spec, space), limits, options)
+    run = run_harness(space, "run_submission.py", _job(submission, spec, space, provision), limits, options, provision)
     try:
         found = observations.read(space.out / "observations.json")
     except observations.Malformed as problem:

@@ -14,7 +14,7 @@ from grader.charts import LineChart, Marker, Series, line_chart
 from grader.metrics import Metrics
 from grader.report import METRIC_ROWS, Report
 from grader.report import shown  # the Markdown report's cell format, shared
-from grader.spec import AssignmentSpec
+from grader.spec import AssignmentSpec, StopCondition
 from grader.status import Status
 
 PAGES = jinja2.Environment(
@@ -44,16 +44,18 @@ def stop_summary(metrics: Metrics) -> str:
     return f"{who} stopped training in epoch {metrics.stop_epoch} of {metrics.epochs_requested}."
 
 
-def curves(report: Report, threshold: float) -> list[tuple[str, str]]:
-    """The accuracy and loss charts, (title, svg); none when no training was observed."""
+def curves(report: Report, condition: StopCondition) -> list[tuple[str, str]]:
+    """The accuracy and loss charts, (title, svg), the stop threshold drawn on its metric's; none when no training was observed."""
     metrics, ref = report.metrics, report.reference
     if metrics is None or not _history(metrics, "accuracy"):
         return []
     charts = []
-    for key, title, marker, bounds in (
-        ("accuracy", "Training accuracy per epoch", Marker(threshold, f"threshold {threshold:g}"), (0.0, 1.0)),
-        ("loss", "Training loss per epoch", None, (0.0, float("inf"))),
+    threshold = Marker(condition.threshold, f"threshold {condition.threshold:g}")
+    for key, title, bounds in (
+        ("accuracy", "Training accuracy per epoch", (0.0, 1.0)),
+        ("loss", "Training loss per epoch", (0.0, float("inf"))),
     ):
+        marker = threshold if key == condition.metric else None
         series = [Series("yours", _history(metrics, key))]
         series += [Series("reference", _history(ref, key), "reference")] if _history(ref, key) else []
         charts.append((title, line_chart(LineChart(title, tuple(series), marker, _stop(metrics), bounds))))
@@ -68,7 +70,7 @@ def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:
         title=spec.title,
         graded=report.status is Status.GRADED,
         status_label=messages.STATUS_LABELS.get(report.status.value, report.status.value),
-        charts=curves(report, spec.thresholds.train_accuracy),
+        charts=curves(report, spec.thresholds.condition),
         stop_summary=stop_summary(report.metrics) if report.metrics else "",
         table=table,
     )

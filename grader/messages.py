@@ -65,7 +65,13 @@ def unparsable(path: Path, label: str, error: Exception) -> str:
 
 HINTS = (
     ("KeyError", "'acc'", "Keras 3 names the training accuracy logs['accuracy']; 'acc' was the TensorFlow 1 name."),
-    ("AttributeError", "AdamOptimizer", "tf.train.AdamOptimizer is TensorFlow 1; write tf.keras.optimizers.Adam() or optimizer='adam'."),
+    ("TypeError", "'NoneType' and 'float'", "A logs.get(...) returned None: that key is not in the logs. Keras 3 logs 'accuracy' and 'loss' ('acc' was the TensorFlow 1 name)."),
+    ("AttributeError", "Optimizer", "tf.train.AdamOptimizer and its kin are TensorFlow 1; write tf.keras.optimizers.Adam() or optimizer='adam'."),
+    ("ValueError", "{'lr'", "Keras 3 renamed the optimizer argument lr to learning_rate: write Adam(learning_rate=0.001)."),
+    ("TypeError", "'lr'", "Keras 3 renamed the optimizer argument lr to learning_rate: write Adam(learning_rate=0.001)."),
+    ("AttributeError", "fit_generator", "Keras 3 removed fit_generator: model.fit takes generators and datasets itself."),
+    ("AttributeError", "predict_classes", "Keras 3 removed predict_classes: write np.argmax(model.predict(x), axis=-1)."),
+    ("RuntimeError", "compile()", "The model was never compiled (an earlier cell that compiles it failed?). Fix that cell first."),
     ("NameError", "", ALL_CELLS_HINT + " Also check the spelling."),
     ("ModuleNotFoundError", "", "Grading runs offline with only the course's packages installed; remove the import or use one of those."),
     ("FileNotFoundError", "", "Grading runs in a fresh folder; load the data with tf.keras.datasets.fashion_mnist.load_data()."),
@@ -101,8 +107,23 @@ def limit_hint(text: str, limits: Any) -> str | None:
     return None
 
 
+WINDOWS_PATH = re.compile(r"""['"][A-Za-z]:[\\/]""")
+
+
+def path_hint(error: Any) -> str | None:
+    """Advice when the failing line opens a file by a path that exists only on the student's machine."""
+    line = error.text or ""
+    if WINDOWS_PATH.search(line):
+        return ("That line opens a Windows path (C:\\...), which exists only on your computer; grading runs on Linux in a fresh "
+                "folder. Open the data by the path the instructions give (for MNIST: data/mnist.npz), or call load_data() without a path.")
+    if re.search(r"""['"](/Users/|/home/|/content/|/kaggle/|/mnt/)""", line):
+        return ("That line opens an absolute path from your own machine or notebook service; grading runs in a fresh folder. "
+                "Use the path the instructions give, relative to the notebook (for MNIST: data/mnist.npz).")
+    return None
+
+
 def student_error(submission: Any, error: Any, limits: Any = None) -> str:
-    advice = (limit_hint(f"{error.type}: {error.message}", limits) if limits else None) or hint(error.type, error.message)
+    advice = (limit_hint(f"{error.type}: {error.message}", limits) if limits else None) or path_hint(error) or hint(error.type, error.message)
     return (
         f"{submission.path.name}: your code raised {error.type}: {error.message}\n"
         f"  in {location(error)}\n{advice}"
@@ -200,7 +221,58 @@ def model_refused(detail: str) -> str:
     )
 
 
+# -- notes: what the report adds beside the checks ----------------------------------------------
+
+LEGACY_API = (  # (regular expression on one line of code, what changed and what to write instead)
+    (r"""(logs|history)\s*(\.get\(\s*|\[\s*)['"](val_)?acc['"]""",
+     "TensorFlow 1 logged accuracy as 'acc'; TensorFlow 2 and Keras 3 log it as 'accuracy' (logs.get('acc') is None). Write logs.get('accuracy')."),
+    (r"""metrics\s*=\s*\[\s*['"]acc['"]""", "metrics=['acc'] makes Keras log the metric as 'acc', not 'accuracy'. Write metrics=['accuracy']."),
+    (r"\btf\.train\.\w*Optimizer\b", "tf.train optimizers are TensorFlow 1 and gone from TensorFlow 2. Write tf.keras.optimizers.Adam() (or RMSprop, SGD) or optimizer='adam'."),
+    (r"\b(Adam|RMSprop|SGD|Adagrad|Adadelta|Adamax|Nadam)\s*\([^)]*\blr\s*=", "Keras 3 renamed the optimizer argument lr to learning_rate. Write learning_rate=..."),
+    (r"\.(fit|evaluate|predict)_generator\s*\(", "Keras 3 removed fit_generator and its kin. Pass the generator to model.fit / evaluate / predict."),
+    (r"\.predict_classes\s*\(", "Keras 3 removed predict_classes. Write np.argmax(model.predict(x), axis=-1)."),
+    (r"\btf\.(Session|placeholder|global_variables_initializer|logging)\b", "This is TensorFlow 1's graph API, gone from TensorFlow 2. Keras models run eagerly; remove it."),
+    (r"""['"][A-Za-z]:\\""", "A Windows path exists only on your computer; grading runs on Linux in a fresh folder. Use the path the instructions give (relative), or load_data() without one."),
+)
+
+
+COMPATIBILITY = {
+    "load_data_path": ("Your code passes a path to mnist.load_data(path=...). Keras 3 accepts only a file name there and raises "
+                       "ValueError; the grader read the file anyway, as Keras 2 did. For Keras 3, load the file with "
+                       "np.load(path) (keys x_train, y_train, x_test, y_test) or call load_data() without a path."),
+}
+
+
+def compatibility_note(code: str) -> str | None:
+    return COMPATIBILITY.get(code)
+
+
+def legacy_note(finding: Any) -> str:
+    return f"Old API in {finding.where}: `{finding.text}`. {finding.advice}"
+
+
+def passed_over(label: str, error: Any) -> str:
+    return f"{label[0].upper()}{label[1:]} raised {error.type}: {error.message[:300]} (in {location(error)}); grading went on with the next cell, as this assignment allows."
+
+
+def data_note(description: str) -> str:
+    return f"Graded on {description}."
+
+
+def overrides_note(overrides: Sequence[tuple[str, str]]) -> str:
+    return "Graded with " + ", ".join(f"--set {key}={value}" for key, value in overrides) + "."
+
+
+FIT_SELECTION_WORDS = {"last_with_callback": "the last one given a callback", "last": "the last one"}
+
+
+def lesson_note(fit_index: int | None, total: int, selection: str) -> str:
+    return f"No training function, so the notebook's own training was graded: model.fit call {fit_index} of the {total} that ran ({FIT_SELECTION_WORDS[selection]})."
+
+
 # -- checks -------------------------------------------------------------------------------------
+
+ROLE_WORDS = {"model": "your model", "callback": "myCallback", "training": "your training code"}
 
 
 def not_reached(name: str) -> str:
@@ -237,67 +309,88 @@ def callback_raised(name: str, logs: dict, error: Any) -> str:
     return f"`{name}.on_epoch_end` raised {error.type}: {error.message} when given logs={logs} (in {location(error)}). {hint(error.type, error.message)}"
 
 
-def callback_wrong(name: str, logs: dict, should_stop: bool, threshold: float) -> str:
-    accuracy = logs.get("accuracy")
+def _key(condition: Any) -> str:
+    return f"logs['{condition.metric}'] {condition.stops_when} {condition.threshold:g}"
+
+
+def callback_wrong(name: str, logs: dict, should_stop: bool, condition: Any) -> str:
+    value = logs.get(condition.metric)
     if should_stop:
-        return f"Given logs with accuracy {accuracy}, `{name}` did not stop training, but {accuracy} ≥ {threshold}. Set self.model.stop_training = True when logs['accuracy'] >= {threshold}."
-    return f"Given logs with accuracy {accuracy}, `{name}` stopped training, but {accuracy} < {threshold}. Stop only once logs['accuracy'] >= {threshold}."
+        return (f"Given logs with {condition.metric} {value}, `{name}` did not stop training, but {value} already meets "
+                f"{condition}. Set self.model.stop_training = True when {_key(condition)}.")
+    return (f"Given logs with {condition.metric} {value}, `{name}` stopped training, but {value} does not meet {condition} yet. "
+            f"Stop only once {_key(condition)}.")
 
 
-def callback_ok(name: str, threshold: float) -> str:
-    return f"`{name}` keeps training below {threshold:.0%} training accuracy and stops at or above it."
+def callback_ok(name: str, condition: Any) -> str:
+    return f"`{name}` keeps training until {condition} and asks to stop once it holds."
 
 
-def training_problem(fit: Any, training: Any, names: Any, max_epochs: int) -> str | None:
+def no_callback_class(names: Any) -> str:
+    return (f"No callback class of yours was found: the notebook defines no `{names.callback}` and passes no callback class it "
+            f"defines to model.fit. Write class {names.callback}(tf.keras.callbacks.Callback) and pass callbacks=[{names.callback}()].")
+
+
+def training_problem(fit: Any, training: Any, names: Any, max_epochs: int, condition: Any, lesson: bool = False) -> str | None:
     if training is None:
         return not_reached(names.training)
     if training.error is not None and fit is None:
         return f"`{names.training}` raised {training.error.type}: {training.error.message} (in {location(training.error)}). {hint(training.error.type, training.error.message)}"
+    if fit is None and lesson:
+        return f"No model.fit ran, so no training could be observed. Fit your model with callbacks=[{names.callback}()]."
     if fit is None:
         return f"`{names.training}` never called model.fit, so no training could be observed. Call model.fit(..., callbacks=[{names.callback}()]) in it."
     if fit.error:
-        return f"Training failed inside model.fit: {fit.error[:500]}. Check that the model's output size matches the 10 labels and that your callback runs without errors."
+        kind, _, text = fit.error.partition(": ")
+        advice = hint(kind, text) if any(kind == k and fragment in text for k, fragment, _ in HINTS) else (
+            "Check that the model's output size matches the 10 labels and that your callback runs without errors.")
+        return f"Training failed inside model.fit: {fit.error[:500]}. {advice}"
     if fit.epochs_requested > max_epochs:
-        return f"`{names.training}` asked model.fit for {fit.epochs_requested} epochs; the exercise allows at most {max_epochs}. Pass epochs={max_epochs}."
+        who = "Your model.fit call" if lesson else f"`{names.training}`"
+        return f"{who} asked for {fit.epochs_requested} epochs; the exercise allows at most {max_epochs}. Pass epochs={max_epochs}."
     if names.callback not in fit.callbacks:
         return f"model.fit was not given a `{names.callback}` (callbacks passed: {', '.join(fit.callbacks) or 'none'}). Pass callbacks=[{names.callback}()]."
-    if "accuracy" not in fit.history:
-        return "Training logged no 'accuracy' metric, so the callback had nothing to read. Compile with metrics=['accuracy']."
+    if condition.metric not in fit.history:
+        return f"Training logged no '{condition.metric}' metric, so the callback had nothing to read. Compile with metrics=['accuracy']."
     return None
 
 
-def _accuracy_at(fit: Any, epoch: int) -> str:
-    values = fit.history.get("accuracy", ())
+def _value_at(fit: Any, metric: str, epoch: int) -> str:
+    values = fit.history.get(metric, ())
     return f"{values[epoch - 1]:.4f}" if 0 < epoch <= len(values) and values[epoch - 1] is not None else "unknown"
 
 
-def stop_problem(fit: Any, name: str, reached: int | None, threshold: float) -> str | None:
+def stop_problem(fit: Any, name: str, reached: int | None, condition: Any) -> str | None:
     stop = fit.stop
-    first = f"Training accuracy first reached {threshold} in epoch {reached}." if reached else f"Training accuracy never reached {threshold}."
+    first = f"{condition} first held in epoch {reached}." if reached else f"{condition} never held."
+    first = first[0].upper() + first[1:]
     if stop is None:
         return f"Training ran all {fit.epochs_run} of {fit.epochs_requested} epochs: the epoch limit ended it, not your callback. {first}"
-    if stop.by != name:
+    if stop.by != name or not stop.graded:
         who = f"`{stop.by}`" if stop.by else "code outside any callback"
-        return f"stop_training was set by {who}, not by `{name}`, in epoch {stop.epoch}. Let your callback stop training."
+        return f"stop_training was set by {who}, not by your own `{name}`, in epoch {stop.epoch}. Let your callback stop training."
     if stop.method != "on_epoch_end":
-        return f"`{name}` set stop_training in {stop.method}, during epoch {stop.epoch}. Check the accuracy in on_epoch_end, once per epoch."
+        return f"`{name}` set stop_training in {stop.method}, during epoch {stop.epoch}. Check the {condition.metric} in on_epoch_end, once per epoch."
     if stop.epoch != reached:
-        return f"`{name}` stopped training in epoch {stop.epoch}, where training accuracy was {_accuracy_at(fit, stop.epoch)}. {first} Stop at the first epoch whose accuracy is ≥ {threshold}."
+        return (f"`{name}` stopped training in epoch {stop.epoch}, where training {condition.metric} was "
+                f"{_value_at(fit, condition.metric, stop.epoch)}. {first} Stop at the first epoch where {condition}.")
     if stop.epoch >= fit.epochs_requested:
         return f"`{name}` stopped in the last epoch ({stop.epoch} of {fit.epochs_requested}), when the epoch limit would have stopped training anyway."
     return None
 
 
-def logs_disagree_with_model(measured: float, threshold: float) -> str:
-    return f"The training logs claim accuracy ≥ {threshold}, but the grader measured {measured:.4f} on the training images with the saved model. The logs do not match the model."
+def logs_disagree_with_model(measured: float, condition: Any) -> str:
+    return (f"The training logs claim {condition}, but the grader measured {condition.metric} {measured:.4f} on the training "
+            "images with the saved model. The logs do not match the model.")
 
 
 def logs_unconfirmed(problem: str) -> str:
     return f"The training logs say your callback stopped training at the right epoch, but the grader could not measure the saved model to confirm them. {problem}".strip()
 
 
-def stop_ok(name: str, fit: Any, threshold: float) -> str:
-    return f"`{name}` stopped training in epoch {fit.stop.epoch} of {fit.epochs_requested}, the first whose training accuracy ({_accuracy_at(fit, fit.stop.epoch)}) reached {threshold}."
+def stop_ok(name: str, fit: Any, condition: Any) -> str:
+    return (f"`{name}` stopped training in epoch {fit.stop.epoch} of {fit.epochs_requested}, the first where {condition} "
+            f"({condition.metric} {_value_at(fit, condition.metric, fit.stop.epoch)}).")
 
 
 def no_trained_model(training: Any) -> str:
@@ -309,7 +402,7 @@ def no_trained_model(training: Any) -> str:
 def held_out(value: float, threshold: float) -> str:
     verdict = "reaches" if value >= threshold else "falls short of"
     advice = "" if value >= threshold else " Train until the callback stops it, and normalise the images to [0, 1]."
-    return f"The grader measured {value:.4f} accuracy on the 10,000 held-out images, which {verdict} the required {threshold}.{advice}"
+    return f"The grader measured {value:.4f} accuracy on held-out images the model never saw, which {verdict} the required {threshold}.{advice}"
 
 
 def no_comparison(problem: str) -> str:
@@ -408,6 +501,15 @@ def graded_line(report: Any, out: Path) -> str:
 
 def fetched(source: Any) -> str:
     return f"Fashion MNIST stored and verified in {source.directory}."
+
+
+def fetched_mnist(source: Any) -> str:
+    what = "A labelled MNIST subset (reports say so)" if source.subset else "MNIST (SHA-256 verified)"
+    return f"{what} stored in {source.path}."
+
+
+def bad_setting(setting: str) -> str:
+    return f"--set {setting!r} is not KEY=VALUE. Write e.g. --set threshold=0.99."
 
 
 # -- batch grading, gradebook and exports --------------------------------------------------------

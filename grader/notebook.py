@@ -25,7 +25,7 @@ from typing import Any
 
 from grader import messages
 from grader import spec as specs
-from grader.checks import CHECKS, run_check
+from grader.checks import CHECKS, names_for, run_check
 from grader.errors import GraderError
 from grader.execution import callback_cases
 from grader.observations import parse
@@ -74,21 +74,29 @@ def _located(error: Any) -> Any:
 
 def probe(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """The grading context a probe of one graded role fills, parsed as the grader parses it."""
-    harness, name = _harness(), getattr(spec.graded, role)
+    harness, name = _harness(), _defined(spec, role, namespace)
     with contextlib.redirect_stdout(io.StringIO()):  # as in the sandbox: the probes' prints would only confuse
         if role == "model":
             found = harness.probe_model(dict(namespace), name)
             document = {"model_probe": {**found, "error": _located(found.get("error")), "call_error": _located(found.get("call_error"))}}
         else:
-            cases = harness.probe_callback(dict(namespace), name, callback_cases(spec))["cases"]
+            cases = harness.probe_callback(namespace[name], callback_cases(spec))["cases"]
             document = {"callback_probe": {"cases": [{**case, "error": _located(case.get("error"))} for case in cases]}}
     observed = parse({"schema": 1, "phases": list(document), **document})
     return {"probe": observed.model_probe, "callback_cases": observed.callback_cases}
 
 
+def _defined(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> str:
+    """The name of ``role`` this notebook defines (the spec's first when none)."""
+    names = getattr(spec.graded, role)
+    return next((name for name in names if name in namespace), names[0] if names else "")
+
+
 def quick_checks(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> tuple[CheckResult, ...]:
     """Run every check of ``spec`` that reads the probe of ``role`` and nothing the training makes."""
-    context = {"names": spec.graded, **vars(spec.thresholds), **probe(spec, role, namespace)}
+    found = {role: _defined(spec, role, namespace) for role in spec.graded.roles()}
+    context = {"names": names_for(spec.graded, found), "condition": spec.thresholds.condition, "lesson": False,
+               **vars(spec.thresholds), **probe(spec, role, namespace)}
     results = []
     for check in spec.checks:
         wanted = set(inspect.signature(CHECKS[check.id]).parameters)
@@ -113,8 +121,13 @@ def find_assignment(name: str | None, namespace: Mapping[str, Any], assignment: 
             assignment = assignment_of(notebook)
     if assignment is not None:
         return specs.load(assignment)
-    fits = (lambda graded: name in graded.all()) if name else (lambda graded: graded.model in namespace and graded.callback in namespace)
+    def defines_all(graded) -> bool:
+        return all(any(n in namespace for n in names) for names in graded.roles().values())
+
+    fits = (lambda graded: name in graded.all()) if name else (lambda graded: any(n in namespace for n in graded.model) and any(n in namespace for n in graded.callback))
     candidates = [spec for spec in map(specs.load, specs.available()) if fits(spec.graded)]
+    if len(candidates) > 1:  # prefer the assignments whose every graded role this notebook defines
+        candidates = [spec for spec in candidates if defines_all(spec.graded)] or candidates
     if len(candidates) != 1:
         raise GraderError(messages.notebook_which_assignment(name, [spec.name for spec in candidates]))
     return candidates[0]
@@ -133,8 +146,8 @@ def check(name: str | None = None, assignment: str | None = None) -> None:
 
 def render(spec: AssignmentSpec, name: str | None, namespace: Mapping[str, Any], notebook: Path | None = None) -> str:
     """What ``check`` prints: each quick check's line, or why a name cannot be checked here."""
-    roles = {getattr(spec.graded, role): role for role in ("model", "callback", "training")}
-    wanted = [name] if name else [spec.graded.model, spec.graded.callback]
+    roles = {graded: role for role, names in spec.graded.roles().items() for graded in names}
+    wanted = [name] if name else [_defined(spec, role, namespace) for role in ("model", "callback") if getattr(spec.graded, role)]
     lines = []
     for graded in wanted:
         role = roles.get(graded)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from grader.untrusted import Untrusted, read_untrusted
 
 MAX_BYTES = 5_000_000
 MAX_EPOCHS = 10_000
+ROLES = ("model", "callback", "training")
 
 
 class Malformed(ValueError):
@@ -38,9 +39,10 @@ class StudentError:
 @dataclass(frozen=True)
 class Stop:
     by: str | None  # class name of the callback that set stop_training, None if no callback did
-    graded: bool  # it was the graded callback class
+    student: bool  # that class is defined by the student's code (not keras.callbacks.EarlyStopping)
     epoch: int  # 1-based epoch during which it was set
     method: str | None
+    graded: bool = False  # it was the graded callback: the student's own, under the graded name if there is one
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Fit:
     callbacks: tuple[str, ...]
     stop: Stop | None
     x_shape: tuple[int | None, ...] | None
+    x_max: float | None  # the largest training pixel value: ≤ 1 when the images were scaled
     error: str | None  # "Type: message" when fit raised
     finished: bool
 
@@ -86,9 +89,19 @@ class Training:
 
 
 @dataclass(frozen=True)
+class CellError:
+    cell: int | None
+    error: StudentError
+
+
+@dataclass(frozen=True)
 class Observations:
     phases: tuple[str, ...]
     execution_error: StudentError | None
+    cell_errors: tuple[CellError, ...]  # cells that raised and were passed over (lessons)
+    names: dict[str, str | None]  # per role, the graded name the submission defines (lesson: the callback class used)
+    compatibility: tuple[str, ...]  # old idioms the harness let work (codes of messages.COMPATIBILITY)
+    assignment_probes: dict[str, Any] | None  # what the assignment's probes.py returned: raw JSON, its checks validate it
     missing_names: tuple[str, ...]
     model_probe: ModelProbe | None
     callback_cases: tuple[CallbackCase, ...] | None
@@ -143,7 +156,7 @@ def _fit(data: Any) -> Fit:
     stop_data = _get(data, "stop", dict, None)
     stop = None
     if stop_data is not None:
-        stop = Stop(_text(stop_data, "by", 200), _get(stop_data, "graded", bool, False), _get(stop_data, "epoch", int), _text(stop_data, "method", 64))
+        stop = Stop(_text(stop_data, "by", 200), _get(stop_data, "student", bool, False), _get(stop_data, "epoch", int), _text(stop_data, "method", 64))
     shape = _get(data, "x_shape", list, None)
     error = _get(data, "error", dict, None)
     return Fit(
@@ -154,13 +167,21 @@ def _fit(data: Any) -> Fit:
         callbacks=tuple(str(name)[:200] for name in _get(data, "callbacks", list, [])[:100]),
         stop=stop,
         x_shape=tuple(dim if isinstance(dim, int) else None for dim in shape[:8]) if shape is not None else None,
+        x_max=_number(data.get("x_max")),
         error=f"{_text(error, 'type', 200)}: {_text(error, 'message', 1000)}" if error else None,
         finished=_get(data, "finished", bool, False),
     )
 
 
-def _training(data: Any) -> Training:
-    fits = tuple(_fit(fit) for fit in _get(data, "fits", list, [])[:1000])
+def _graded_stop(fit: Fit, callback: str | None) -> Fit:
+    """Mark the stop as the graded callback's: the student's own class, under the graded name when one was found."""
+    if fit.stop is None or not fit.stop.student or (callback is not None and fit.stop.by != callback):
+        return fit
+    return replace(fit, stop=replace(fit.stop, graded=True))
+
+
+def _training(data: Any, callback: str | None) -> Training:
+    fits = tuple(_graded_stop(_fit(fit), callback) for fit in _get(data, "fits", list, [])[:1000])
     index = _get(data, "graded_fit", int, None)
     graded = fits[index] if index is not None and 0 <= index < len(fits) else None
     return Training(fits, graded, _error(_get(data, "error", dict, None)), _get(data, "model_saved", bool, False))
@@ -198,13 +219,19 @@ def parse(data: Any) -> Observations:
     probe = _get(data, "model_probe", dict, None)
     callback = _get(data, "callback_probe", dict, None)
     training = _get(data, "training", dict, None)
+    names = {str(role)[:16]: _text(found, role, 200) for role, found in ((role, _get(data, "names", dict, {})) for role in ROLES)}
     return Observations(
         phases=tuple(str(phase)[:32] for phase in _get(data, "phases", list, [])[:20]),
         execution_error=_error(_get(execution, "error", dict, None)),
+        cell_errors=tuple(CellError(_get(entry, "cell", int, None), _error(_get(entry, "error", dict)))
+                          for entry in _get(execution, "cell_errors", list, [])[:50]),
+        names=names,
+        compatibility=tuple(str(code)[:40] for code in _get(data, "compatibility", list, [])[:10]),
+        assignment_probes=_get(data, "assignment_probes", dict, None),
         missing_names=tuple(str(name)[:200] for name in _get(execution, "missing_names", list, [])[:50]),
         model_probe=_model_probe(probe) if probe is not None else None,
         callback_cases=_callback_cases(callback) if callback is not None else None,
-        training=_training(training) if training is not None else None,
+        training=_training(training, names["callback"]) if training is not None else None,
         finished=_get(data, "finished", bool, False),
     )
 

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from grader.metrics import Metrics
+from grader.provision import provide
 from grader.spec import AssignmentSpec
 from grader.workspace import HARNESS
 
@@ -34,10 +35,11 @@ def _version(package: str) -> str:
 
 def cache_key(spec: AssignmentSpec) -> str:
     digest = hashlib.sha256()
-    for path in [spec.reference, spec.path, *sorted(HARNESS.glob("*.py"))]:
+    for path in [spec.reference, spec.path, *sorted(spec.folder.glob("*.py")), *sorted(HARNESS.glob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for package in ("grader", "tensorflow-cpu", "tensorflow", "keras"):
         digest.update(f"{package}={_version(package)}\0".encode())
+    digest.update(f"overrides={spec.overrides}\0data={provide(spec.data).identity}\0".encode())
     return digest.hexdigest()[:16]
 
 

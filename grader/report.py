@@ -59,6 +59,7 @@ class Report:
     duration_seconds: float
     graded_at: str
     grader_version: str
+    notes: tuple[str, ...] = ()  # beside the checks: cells passed over, old API found, the data graded on, overrides
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +83,7 @@ class Report:
             "duration_seconds": round(self.duration_seconds, 2),
             "graded_at": self.graded_at,
             "grader_version": self.grader_version,
+            "notes": list(self.notes),
         }
 
 
@@ -118,6 +120,7 @@ def build(
         duration_seconds=seconds,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         grader_version=grader_version(),
+        notes=measured.notes,
     )
 
 

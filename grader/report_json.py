@@ -30,4 +30,5 @@ def from_json(data: dict[str, Any]) -> Report:
         duration_seconds=float(data["duration_seconds"]),
         graded_at=data["graded_at"],
         grader_version=data["grader_version"],
+        notes=tuple(str(note) for note in data.get("notes", [])),
     )

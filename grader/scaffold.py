@@ -25,7 +25,6 @@ import nbformat
 
 from grader import messages
 from grader.errors import GraderError
-from grader.spec import GradedNames, Thresholds
 
 TEMPLATES = Path(__file__).resolve().parent / "assignment_template"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -34,13 +33,28 @@ REFERENCE_TEMPLATE = "solution.ipynb.j2"
 
 
 @dataclass(frozen=True)
+class Names:
+    model: str
+    callback: str
+    training: str
+
+
+@dataclass(frozen=True)
+class Targets:
+    train_accuracy: float
+    max_epochs: int
+    test_accuracy: float
+    reference_tolerance: float
+
+
+@dataclass(frozen=True)
 class Blueprint:
     """What the templates are filled with."""
 
     name: str
     title: str
-    names: GradedNames = GradedNames("create_and_compile_model", "EarlyStoppingCallback", "train_model")
-    thresholds: Thresholds = field(default_factory=lambda: Thresholds(0.85, 5, 0.82, 0.03))
+    names: Names = Names("create_and_compile_model", "EarlyStoppingCallback", "train_model")
+    thresholds: Targets = field(default_factory=lambda: Targets(0.85, 5, 0.82, 0.03))
     max_params: int = 150_000
 
 

@@ -48,6 +48,7 @@ class Job:
     spec_name: str
     spec_folder: str
     options: Options
+    overrides: tuple[tuple[str, str], ...] = ()  # --set key=value of the batch
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,12 @@ def options_from_json(data: dict[str, Any]) -> Options:
 def job_json(job: Job) -> dict[str, Any]:
     """The job without its content (that goes next to it as a file)."""
     return {"student": job.student, "file_name": job.file_name, "spec_name": job.spec_name, "spec_folder": job.spec_folder,
-            "options": options_json(job.options)}
+            "options": options_json(job.options), "overrides": [list(pair) for pair in job.overrides]}
 
 
 def load_spec(job: Job) -> specs.AssignmentSpec:
-    return specs.load(job.spec_folder if Path(job.spec_folder).is_dir() else job.spec_name)
+    spec = specs.load(job.spec_folder if Path(job.spec_folder).is_dir() else job.spec_name)
+    return specs.with_overrides(spec, dict(job.overrides))
 
 
 def died_report(job: Job, spec: specs.AssignmentSpec, how: str, output: str) -> dict[str, Any]:
@@ -196,7 +198,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so the sandbox cleans up
     folder = Path(argv[0])
     data = json.loads((folder / "job.json").read_text())
-    job = Job(**{**data, "content": b"", "options": options_from_json(data["options"])})  # the content is in/
+    job = Job(**{**data, "content": b"", "options": options_from_json(data["options"]),
+                 "overrides": tuple(tuple(pair) for pair in data.get("overrides", []))})  # the content is in/
     from grader.api import grade_to  # after the signal handlers: imports take a moment
 
     try:

@@ -20,12 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import datasets
 from grader.options import Options
+from grader.provision import HOME, Provision, link_unisolated
 from grader.sandbox import Isolation, Limits, Mount, SandboxRun, python_mounts, run
 
 HARNESS = Path(__file__).resolve().parent / "harness"
-HOME = "/home/student"
 RESULTS_LIMIT = 256 * 1024 * 1024
 RESULT_NAMES = {  # what each harness script may send; any other frame ends the unpacking
     "run_submission.py": frozenset({"observations.json", "model.keras"}),
@@ -69,24 +68,22 @@ def workspace(options: Options) -> Iterator[Workspace]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def data_job(space: Workspace, normalize: bool) -> dict:
-    """Where the harness finds the decoded training and held-out arrays."""
-    paths = datasets.decoded()
-    job = {"normalize": normalize}
+def data_job(space: Workspace, provision: Provision, normalize: bool) -> dict:
+    """Where the harness finds the decoded training and held-out arrays, and how to serve the raw files."""
+    job = {"normalize": normalize, "dataset": provision.dataset, "unverified": provision.unverified}
     for name in ("train_images", "train_labels", "test_images", "test_labels"):
-        host = getattr(paths, name)
+        host = getattr(provision.decoded, name)
         job[name] = space.inside(host, f"/data/{host.name}")
     return job
 
 
-def _mounts(space: Workspace) -> list[Mount]:
-    decoded = datasets.decoded()
+def _mounts(space: Workspace, provision: Provision) -> list[Mount]:
     mounts = [
         Mount(HARNESS, "/harness"),
         Mount(space.job, "/job"),
-        Mount(decoded.train_images.parent, "/data"),
+        Mount(provision.decoded.directory, "/data"),
     ]
-    mounts += [Mount(source, target) for source, target in datasets.keras_cache_mounts(datasets.locate())]
+    mounts += [Mount(source, target) for source, target in provision.mounts]
     return [*python_mounts(), *mounts]
 
 
@@ -108,9 +105,11 @@ def _environment(space: Workspace, options: Options) -> dict[str, str]:
     return env
 
 
-def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options) -> SandboxRun:
-    """Write the job and run one harness script on it in the sandbox."""
+def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options, provision: Provision) -> SandboxRun:
+    """Write the job and run one harness script on it in the sandbox, the assignment's data provided."""
     (space.job / "job.json").write_text(json.dumps(job))
+    if not space.isolated:
+        link_unisolated(provision, space.work)
     readable(space.job)
     argv = [
         sys.executable,
@@ -119,7 +118,7 @@ def run_harness(space: Workspace, script: str, job: dict, limits: Limits, option
         space.inside(space.job / "job.json", "/job/job.json"),
     ]
     workdir = space.inside(space.work, f"{HOME}/work")
-    ran = run(argv, limits=limits, mounts=_mounts(space), workdir=workdir, env=_environment(space, options),
+    ran = run(argv, limits=limits, mounts=_mounts(space, provision), workdir=workdir, env=_environment(space, options),
               isolation=options.isolation, results_limit=RESULTS_LIMIT, scratch=(HOME,))
     unpack(ran.results, space.out, RESULT_NAMES[script])
     return ran

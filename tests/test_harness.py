@@ -26,11 +26,11 @@ class _Recorder:
 
 def _submission(*sources, kind="notebook", required=()):
     cells = [{"index": i, "number": i + 2, "source": s, "filename": "/submission/answer.py"} for i, s in enumerate(sources)]
-    return {"kind": kind, "cells": cells, "required_names": list(required), "module_name": "answer"}
+    return {"kind": kind, "cells": cells, "required_names": [[name] for name in required], "module_name": "answer"}
 
 
 def test_error_is_located_at_the_students_cell_and_line():
-    execution = student_code.execute(_submission("a = 1", "b = 2\nc = undefined_name + 1\nd = 4"), _Recorder(), None)
+    execution = student_code.execute(_submission("a = 1", "b = 2\nc = undefined_name + 1\nd = 4"), _Recorder(), [])
     assert not execution.ok
     error = execution.summary["error"]
     assert (error["type"], error["file"], error["line"]) == ("NameError", "<cell 3>", 2)
@@ -39,26 +39,41 @@ def test_error_is_located_at_the_students_cell_and_line():
 
 
 def test_module_errors_name_the_file():
-    execution = student_code.execute(_submission("x = 1\n\nraise ValueError('bad value')", kind="module"), _Recorder(), None)
+    execution = student_code.execute(_submission("x = 1\n\nraise ValueError('bad value')", kind="module"), _Recorder(), [])
     error = execution.summary["error"]
     assert (error["file"], error["line"], error["message"]) == ("/submission/answer.py", 3, "bad value")
 
 
 def test_missing_graded_names_are_listed():
-    execution = student_code.execute(_submission("def f(): pass"), _Recorder(), None)
+    execution = student_code.execute(_submission("def f(): pass"), _Recorder(), [])
     assert execution.ok
-    execution = student_code.execute(_submission("def f(): pass", required=("f", "g")), _Recorder(), None)
+    execution = student_code.execute(_submission("def f(): pass", required=("f", "g")), _Recorder(), [])
     assert not execution.ok and execution.summary["missing_names"] == ["g"]
 
 
+def test_a_lesson_goes_on_past_a_raising_cell_and_notes_it():
+    lesson = _submission("a = 1", "model_without_flatten = 1 / 0", "b = a + 1")
+    execution = student_code.execute(lesson, _Recorder(), [], continue_after_errors=True)
+    assert execution.ok and execution.namespace["b"] == 2
+    (entry,) = execution.summary["cell_errors"]
+    assert entry["cell"] == 3 and entry["error"]["type"] == "ZeroDivisionError" and entry["error"]["line"] == 1
+    stopped = student_code.execute(lesson, _Recorder(), [], continue_after_errors=False)
+    assert not stopped.ok and "b" not in stopped.namespace
+
+
+def test_an_alternative_graded_name_satisfies_its_role():
+    submission = {**_submission("class myCallback: pass"), "required_names": [["EarlyStoppingCallback", "myCallback"]]}
+    assert student_code.execute(submission, _Recorder(), []).ok
+
+
 def test_magics_and_shell_escapes_run(capfd):
-    execution = student_code.execute(_submission("!echo from-the-shell\n%time x = 41 + 1"), _Recorder(), None)
+    execution = student_code.execute(_submission("!echo from-the-shell\n%time x = 41 + 1"), _Recorder(), [])
     assert execution.ok and execution.namespace["x"] == 42
     assert "from-the-shell" in capfd.readouterr().out
 
 
 def test_exit_in_student_code_is_an_error_not_an_exit():
-    execution = student_code.execute(_submission("import sys\nsys.exit(0)"), _Recorder(), None)
+    execution = student_code.execute(_submission("import sys\nsys.exit(0)"), _Recorder(), [])
     assert not execution.ok and execution.summary["error"]["type"] == "SystemExit"
 
 
@@ -66,7 +81,7 @@ def test_exit_in_student_code_is_an_error_not_an_exit():
 def keras():
     import keras
 
-    recorder = FitRecorder(keras, "StopAtSecondEpoch")
+    recorder = FitRecorder(keras, __name__)  # classes this module defines play the student's
     original = keras.Model.fit
     recorder.install()
     yield keras, recorder
@@ -93,7 +108,8 @@ def test_fit_records_epochs_logs_and_who_stopped(keras):
     _tiny_model(keras).fit(x, y, epochs=5, verbose=0, callbacks=[StopAtSecondEpoch()])
     fit = recorder.fits[-1]
     assert (fit["epochs_requested"], fit["epochs_run"], fit["x_shape"]) == (5, 2, [8, 4])
-    assert fit["stop"] == {"by": "StopAtSecondEpoch", "graded": True, "epoch": 2, "method": "on_epoch_end"}
+    assert fit["stop"] == {"by": "StopAtSecondEpoch", "student": True, "epoch": 2, "method": "on_epoch_end"}
+    assert fit["x_max"] == 0.0
     assert fit["history"]["accuracy"] == [0.5, 0.5]
     assert fit["callbacks"] == ["StopAtSecondEpoch"] and fit["finished"]
 

@@ -19,14 +19,16 @@ VALID = {
                 "epochs_run": 2,
                 "history": {"accuracy": [0.8, 0.9], "loss": [0.5, None]},
                 "callbacks": ["EarlyStoppingCallback"],
-                "stop": {"by": "EarlyStoppingCallback", "graded": True, "epoch": 2, "method": "on_epoch_end"},
+                "stop": {"by": "EarlyStoppingCallback", "student": True, "epoch": 2, "method": "on_epoch_end"},
                 "x_shape": [60000, 28, 28],
+                "x_max": 1.0,
                 "finished": True,
             }
         ],
         "graded_fit": 0,
         "model_saved": True,
     },
+    "names": {"model": "create_and_compile_model", "callback": "EarlyStoppingCallback", "training": "train_fashion_mnist"},
     "finished": True,
 }
 
@@ -37,7 +39,24 @@ def test_a_valid_file_becomes_typed_observations(tmp_path):
     found = read(path)
     fit = found.training.graded_fit
     assert found.finished and fit.history["accuracy"] == (0.8, 0.9) and fit.history["loss"] == (0.5, None)
-    assert fit.stop.graded and fit.stop.epoch == 2 and fit.x_shape == (60000, 28, 28)
+    assert fit.stop.graded and fit.stop.epoch == 2 and fit.x_shape == (60000, 28, 28) and fit.x_max == 1.0
+
+
+def test_only_the_students_own_class_under_the_graded_name_is_the_graded_stop():
+    other_name = {**VALID, "names": {**VALID["names"], "callback": "myCallback"}}
+    assert not parse(other_name).training.graded_fit.stop.graded
+    keras_class = json.loads(json.dumps(VALID))
+    keras_class["training"]["fits"][0]["stop"]["student"] = False
+    assert not parse(keras_class).training.graded_fit.stop.graded
+    lesson = {**VALID, "names": {"model": None, "callback": None, "training": None}}
+    assert parse(lesson).training.graded_fit.stop.graded  # no graded name: the student's own class is enough
+
+
+def test_cells_passed_over_keep_their_cell_and_line():
+    data = {**VALID, "execution": {"cells_run": 9, "missing_names": [], "cell_errors": [
+        {"cell": 4, "error": {"type": "ValueError", "message": "bad shape", "file": "<cell 4>", "line": 2, "text": "model.fit(x)"}}]}}
+    (entry,) = parse(data).cell_errors
+    assert entry.cell == 4 and entry.error.line == 2 and entry.error.type == "ValueError"
 
 
 def test_missing_file_is_none(tmp_path):

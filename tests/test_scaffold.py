@@ -63,7 +63,7 @@ def test_new_writes_an_assignment_that_loads_with_its_own_check(tmp_path, capsys
     out = capsys.readouterr().out
     assert out.startswith("Created assignment demo_callback:") and f"grader validate {tmp_path}/assignments/demo_callback" in out
     spec = specs.load(str(tmp_path / "assignments" / "demo_callback"))
-    assert (spec.name, spec.graded.training, spec.thresholds.train_accuracy, spec.thresholds.max_epochs) == ("demo_callback", "train_model", 0.85, 5)
+    assert (spec.name, spec.graded.training, spec.thresholds.threshold, spec.thresholds.max_epochs) == ("demo_callback", ("train_model",), 0.85, 5)
     assert [check.id for check in spec.checks] == ["model", "callback", "stopped_by_callback", "accuracy", "reference", "small_model"]
     assert spec.reference == tmp_path / "reference" / "demo_callback" / "solution.ipynb" and spec.max_score == 100
     expected = {case.label: case.expected for case in cases(spec)}

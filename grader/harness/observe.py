@@ -1,9 +1,10 @@
 """Watch every Keras ``fit`` from inside the sandbox.
 
 Records what each fit was asked to do and what it did: epochs requested and
-run, the metric logs of every epoch (copied before any student callback can
-touch them), the callbacks passed, and which one set ``stop_training``.
-Imports nothing of the trusted grader.
+run, the shape and value range of the training images, the metric logs of
+every epoch (copied before any student callback can touch them), the
+callbacks passed, and which one set ``stop_training`` (and whether its class
+is the student's own). Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ def _plain(value):
     return number if number == number and abs(number) != float("inf") else None
 
 
+def _largest(value):
+    """The largest pixel value of the training images (tells whether they were scaled to [0, 1])."""
+    try:
+        import numpy as np
+
+        array = value.numpy() if hasattr(value, "numpy") and not isinstance(value, np.ndarray) else value
+        if isinstance(array, np.ndarray) and array.size and array.dtype.kind in "fiu":
+            return _plain(array.max())
+    except BaseException:
+        pass
+    return None
+
+
 def _shape(value):
     shape = getattr(value, "shape", None)
     try:
@@ -33,12 +47,16 @@ def _shape(value):
 class FitRecorder:
     """Patches ``keras.Model.fit``; ``fits`` holds one dict per call."""
 
-    def __init__(self, keras, graded_callback_name: str | None):
+    def __init__(self, keras, student_module: str):
         self.keras = keras
-        self.graded_callback_name = graded_callback_name
+        self.student_module = student_module  # the __module__ of classes the student's code defines
         self.fits: list[dict] = []
         self.models: list[object] = []
+        self.callbacks: list[list[object]] = []  # per fit, the callback objects passed
         self.context = "execution"
+
+    def is_student_class(self, cls) -> bool:
+        return getattr(cls, "__module__", None) == self.student_module
 
     def install(self) -> None:
         original = self.keras.Model.fit
@@ -68,6 +86,7 @@ class FitRecorder:
             "epochs_requested": int(arguments.get("epochs") or 1),
             "initial_epoch": int(arguments.get("initial_epoch") or 0),
             "x_shape": _shape(arguments.get("x")),
+            "x_max": _largest(arguments.get("x")),
             "y_shape": _shape(arguments.get("y")),
             "callbacks": [],
             "history": {},
@@ -76,6 +95,7 @@ class FitRecorder:
         }
         self.fits.append(record)
         self.models.append(model)
+        self.callbacks.append(list(arguments.get("callbacks") or []))
         return record
 
     def _instrument(self, callbacks, model, record):
@@ -91,7 +111,7 @@ class FitRecorder:
         class LastWatcher(keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
                 if model.stop_training and record["stop"] is None:
-                    record["stop"] = {"by": None, "graded": False, "epoch": epoch + 1, "method": None}
+                    record["stop"] = {"by": None, "student": False, "epoch": epoch + 1, "method": None}
 
         for position, callback in enumerate(callbacks):
             name = type(callback).__name__
@@ -104,7 +124,7 @@ class FitRecorder:
         original = getattr(callback, method, None)
         if original is None:
             return
-        graded = name == self.graded_callback_name
+        student = self.is_student_class(type(callback))
 
         @functools.wraps(original)
         def watched(*args, **kwargs):
@@ -112,7 +132,7 @@ class FitRecorder:
             result = original(*args, **kwargs)
             if not before and getattr(model, "stop_training", False) and record["stop"] is None:
                 epoch = record["epochs_run"] if method == "on_epoch_end" else record["epochs_run"] + 1
-                record["stop"] = {"by": name, "graded": graded, "epoch": epoch, "method": method}
+                record["stop"] = {"by": name, "student": student, "epoch": epoch, "method": method}
             return result
 
         setattr(callback, method, watched)

@@ -12,6 +12,7 @@ that JSON and the saved model leave this process. Imports nothing of the trusted
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import os
@@ -87,12 +88,13 @@ def probe_model(namespace: dict, name: str) -> dict:
     return found
 
 
-def probe_callback(namespace: dict, name: str, cases: list[dict]) -> dict:
+def probe_callback(make, cases: list[dict]) -> dict:
+    """Call a fresh callback's on_epoch_end with each case's logs; record whether it asked to stop."""
     results = []
     for case in cases:
         model = types.SimpleNamespace(stop_training=False)
         try:
-            callback = namespace[name]()
+            callback = make()
             if hasattr(callback, "set_model"):
                 callback.set_model(model)
             else:
@@ -104,32 +106,113 @@ def probe_callback(namespace: dict, name: str, cases: list[dict]) -> dict:
     return {"cases": results}
 
 
-def run_training(namespace: dict, job: dict, recorder, keras, results: Results) -> dict:
-    training = job["probes"]["training"]
+def run_assignment_probes(job: dict, namespace: dict, keras) -> dict:
+    """The assignment's own ``probes.py``: ``probe(namespace, data)`` returns JSON about the student's code.
+
+    ``data(split)`` gives (images, labels) of "train" or "test" as uint8 arrays, memory-mapped.
+    What it returns is as untrusted as everything else from here; the assignment's checks validate it.
+    """
+    import numpy as np
+
+    def data(split: str):
+        paths = job["data"]
+        return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
+                np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False))
+
+    module: dict = {"__name__": "assignment_probes"}
+    try:
+        source = Path(job["assignment_probes"]).read_text()
+        exec(compile(source, "probes.py", "exec"), module)
+        _seed(keras, job["seed"])
+        with contextlib.redirect_stdout(io.StringIO()):
+            found = module["probe"](namespace, data)
+        json.dumps(found, allow_nan=False)
+        return found
+    except BaseException as error:  # the student's code raised inside a probe, or the probe is broken
+        return {"probe_error": student_code.describe_error(error)}
+
+
+def _call_training(function, images, labels):
+    """``train(x, y)``, or ``train()`` for the generations whose training function loads its own data."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(p.default is p.empty and p.kind is not p.VAR_KEYWORD and p.kind is not p.VAR_POSITIONAL for p in parameters):
+        return function()
+    return function(images, labels)
+
+
+def run_training(namespace: dict, name: str, job: dict, recorder, keras, results: Results) -> dict:
     already = [fit for fit in recorder.fits if fit["context"] == "training" and fit.get("finished")]
     if not already:
         images, labels = _load_data(job)
         _seed(keras, job["seed"])
         recorder.context = "training"
         try:
-            namespace[training["name"]](images, labels)
+            _call_training(namespace[name], images, labels)
         except BaseException as error:
             return {"fits": recorder.fits, "error": student_code.describe_error(error)}
-    return _save_model(recorder, results)
-
-
-def _save_model(recorder, results: Results) -> dict:
     graded = [index for index, fit in enumerate(recorder.fits) if fit["context"] == "training"]
-    result = {"fits": recorder.fits, "graded_fit": graded[-1] if graded else None, "model_saved": False}
-    if graded:
+    return _save_model(recorder, graded[-1] if graded else None, results)
+
+
+def lesson_fit(recorder, selection: str) -> int | None:
+    """The recorded fit a lesson is graded on: the last one passed a callback (or simply the last)."""
+    indices = list(range(len(recorder.fits)))
+    if selection == "last_with_callback":
+        with_callback = [index for index in indices if recorder.fits[index]["callbacks"]]
+        indices = with_callback or indices
+    return indices[-1] if indices else None
+
+
+def _save_model(recorder, graded: int | None, results: Results) -> dict:
+    """Send the graded fit's model, only if that fit finished: a run that crashed scores no accuracy."""
+    result = {"fits": recorder.fits, "graded_fit": graded, "model_saved": False}
+    if graded is not None and recorder.fits[graded].get("finished"):
         try:
             path = Path(tempfile.mkdtemp()) / "model.keras"
-            recorder.models[graded[-1]].save(path)
+            recorder.models[graded].save(path)
             results.send("model.keras", path.read_bytes())
             result["model_saved"] = True
         except BaseException as error:
             result["save_error"] = student_code.describe_error(error)
     return result
+
+
+def _student_callback(recorder, graded: int | None):
+    """The student's own callback class passed to the graded fit: the one that stopped it, else the first."""
+    if graded is None:
+        return None
+    classes = [type(callback) for callback in recorder.callbacks[graded] if recorder.is_student_class(type(callback))]
+    stop = recorder.fits[graded].get("stop") or {}
+    return next((cls for cls in classes if cls.__name__ == stop.get("by")), classes[0] if classes else None)
+
+
+COMPATIBILITY: set[str] = set()  # old idioms the harness let work, reported as notes
+
+
+def _serve_data(dataset: str, unverified: bool) -> None:
+    """Let every generation's ``mnist.load_data`` find the provided file.
+
+    Keras 3 refuses a path in ``load_data(path=...)`` (the 2019 notebooks pass
+    ``f"{getcwd()}/../tmp2/mnist.npz"``): an existing file given by path is read
+    as Keras 2 did, and noted. A subset (``unverified``) is not the official
+    file, whose SHA-256 Keras checks (and would download on a mismatch).
+    """
+    if dataset != "mnist":
+        return
+    import keras.src.datasets.mnist as module
+
+    original = module.get_file
+
+    def get_file(fname=None, origin=None, file_hash=None, **kwargs):
+        if fname and ("/" in fname or os.path.isabs(fname)) and os.path.isfile(fname):
+            COMPATIBILITY.add("load_data_path")
+            return fname
+        return original(fname=fname, origin=origin, file_hash=None if unverified else file_hash, **kwargs)
+
+    module.get_file = get_file
 
 
 def main(job_path: str) -> int:
@@ -141,25 +224,40 @@ def main(job_path: str) -> int:
 
     from observe import FitRecorder
 
+    _serve_data(job["data"]["dataset"], bool(job["data"].get("unverified")))
     probes = job["probes"]
-    callback_name = probes.get("callback", {}).get("name")
-    recorder = FitRecorder(keras, callback_name)
+    recorder = FitRecorder(keras, student_code.module_name(job["submission"]))
     recorder.install()
     _seed(keras, job["seed"])
-    training_name = probes.get("training", {}).get("name")
-    execution = student_code.execute(job["submission"], recorder, training_name)
+    training_names = probes.get("training", {}).get("names", [])
+    execution = student_code.execute(job["submission"], recorder, training_names, job["lesson"]["continue_after_errors"])
     observations.record("execution", execution.summary)
     if not execution.ok:
         return 0
     namespace = execution.namespace
+    names = {role: next((name for name in probe["names"] if callable(namespace.get(name))), None) for role, probe in probes.items()}
+    observations.record("names", names)
+    cases = probes.get("callback", {}).get("cases", [])
     with contextlib.redirect_stdout(io.StringIO()):  # the probes' prints would only confuse the student
-        if "model" in probes:
-            observations.record("model_probe", probe_model(namespace, probes["model"]["name"]))
-        if "callback" in probes:
-            cases = probes["callback"]["cases"]
-            observations.record("callback_probe", probe_callback(namespace, callback_name, cases))
-    if "training" in probes:
-        observations.record("training", run_training(namespace, job, recorder, keras, results))
+        if names.get("model"):
+            observations.record("model_probe", probe_model(namespace, names["model"]))
+        if names.get("callback"):
+            observations.record("callback_probe", probe_callback(namespace[names["callback"]], cases))
+    if job.get("assignment_probes"):
+        observations.record("assignment_probes", run_assignment_probes(job, namespace, keras))
+    if names.get("training"):
+        training = run_training(namespace, names["training"], job, recorder, keras, results)
+    else:
+        training = _save_model(recorder, lesson_fit(recorder, job["lesson"]["fit"]), results)
+    if not names.get("callback"):
+        found = _student_callback(recorder, training.get("graded_fit"))
+        if found is not None:
+            names["callback"] = found.__name__
+            observations.record("names", names)
+            with contextlib.redirect_stdout(io.StringIO()):
+                observations.record("callback_probe", probe_callback(found, cases))
+    observations.record("compatibility", sorted(COMPATIBILITY))
+    observations.record("training", training)
     observations.record("finished", True)
     return 0
 

@@ -101,9 +101,16 @@ def _observe_training(namespace: dict, name: str | None, recorder) -> None:
     namespace[name] = observed
 
 
-def execute(submission: dict, recorder, training_name: str | None) -> Execution:
+def module_name(submission: dict) -> str:
+    """The ``__module__`` of the classes the student's code defines."""
+    return "__main__" if submission["kind"] == "notebook" else submission.get("module_name", "submission")
+
+
+def execute(submission: dict, recorder, training_names: list[str], continue_after_errors: bool = False) -> Execution:
+    """Run every cell; stop at the first that raises, or (lessons) note it and run the next."""
     kind = submission["kind"]
     namespace = _namespace(kind, submission.get("module_name", "submission"))
+    cell_errors = []
     for cell in submission["cells"]:
         filename = _filename(kind, cell)
         source = transform_magics(cell["source"]) if kind == "notebook" else cell["source"]
@@ -111,9 +118,12 @@ def execute(submission: dict, recorder, training_name: str | None) -> Execution:
         try:
             exec(compile(source, filename, "exec"), namespace)
         except BaseException as error:  # student code: every failure is a value
-            summary = {"error": describe_error(error), "cell": cell.get("number"), "cells_run": cell["index"]}
-            return Execution(False, namespace, summary)
-        _observe_training(namespace, training_name, recorder)
-    missing = [name for name in submission["required_names"] if name not in namespace]
-    summary = {"cells_run": len(submission["cells"]), "missing_names": missing}
+            if not continue_after_errors or not isinstance(error, Exception):
+                summary = {"error": describe_error(error), "cell": cell.get("number"), "cells_run": cell["index"], "cell_errors": cell_errors}
+                return Execution(False, namespace, summary)
+            cell_errors.append({"cell": cell.get("number"), "error": describe_error(error)})
+        for name in training_names:
+            _observe_training(namespace, name, recorder)
+    missing = [group[0] for group in submission["required_names"] if not any(name in namespace for name in group)]
+    summary = {"cells_run": len(submission["cells"]), "missing_names": missing, "cell_errors": cell_errors}
     return Execution(not missing, namespace, summary)
