@@ -72,11 +72,25 @@ HINTS = (
     ("AttributeError", "fit_generator", "Keras 3 removed fit_generator: model.fit takes generators and datasets itself."),
     ("AttributeError", "predict_classes", "Keras 3 removed predict_classes: write np.argmax(model.predict(x), axis=-1)."),
     ("RuntimeError", "compile()", "The model was never compiled (an earlier cell that compiles it failed?). Fix that cell first."),
+    ("ValueError", "compile()", "The model was never compiled (an earlier cell that compiles it failed?). Fix that cell first."),
+    ("Exception", "URL fetch failure", "Grading runs offline, and load_data() found no file where it looked, so it tried to download. "
+                                       "Pass no path, or the file name or relative path the instructions give (data/mnist.npz); a path from your own computer does not exist here."),
+    ("InvalidArgumentError", "label value", "A label is outside the model's outputs: the last layer needs one unit per class, Dense(10) for labels 0–9."),
+    ("InvalidArgumentError", "is not in [0, ", "A label is outside the model's outputs: the last layer needs one unit per class, Dense(10) for labels 0–9."),
     ("NameError", "", ALL_CELLS_HINT + " Also check the spelling."),
     ("ModuleNotFoundError", "", "Grading runs offline with only the course's packages installed; remove the import or use one of those."),
     ("FileNotFoundError", "", "Grading runs in a fresh folder; load the data with tf.keras.datasets.fashion_mnist.load_data()."),
     ("SystemExit", "", "Do not call exit() or sys.exit() in graded code."),
 )
+
+
+def brief(message: str, limit: int = 300) -> str:
+    """The informative lines of an error message: TensorFlow's graph tracebacks and node names left out."""
+    noise = ("Graph execution error", "Detected at node", "File ", "[[{{node", "[Op:")
+    lines = [line.strip() for line in message.splitlines()]
+    kept = [line for line in lines if line and not line.startswith(noise) and not line.startswith(("\t",))]
+    text = " ".join(kept) or message.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def hint(error_type: str, message: str) -> str:
@@ -252,7 +266,12 @@ def legacy_note(finding: Any) -> str:
 
 
 def passed_over(label: str, error: Any) -> str:
-    return f"{label[0].upper()}{label[1:]} raised {error.type}: {error.message[:300]} (in {location(error)}); grading went on with the next cell, as this assignment allows."
+    where = location(error) if error.file else label
+    place, _, code = where.partition(":  ")
+    code = f" (`{code.strip()}`)" if code.strip() else ""
+    advice = next((f" {advice}" for kind, fragment, advice in HINTS if error.type == kind and fragment in error.message), "")
+    return (f"{place[0].upper()}{place[1:]}{code} raised {error.type}: {brief(error.message).rstrip('.')}.{advice} "
+            "Grading went on with the next cell, as this assignment allows.")
 
 
 def data_note(description: str) -> str:
@@ -342,9 +361,13 @@ def training_problem(fit: Any, training: Any, names: Any, max_epochs: int, condi
         return f"`{names.training}` never called model.fit, so no training could be observed. Call model.fit(..., callbacks=[{names.callback}()]) in it."
     if fit.error:
         kind, _, text = fit.error.partition(": ")
-        advice = hint(kind, text) if any(kind == k and fragment in text for k, fragment, _ in HINTS) else (
-            "Check that the model's output size matches the 10 labels and that your callback runs without errors.")
-        return f"Training failed inside model.fit: {fit.error[:500]}. {advice}"
+        if any(kind == k and fragment in text for k, fragment, _ in HINTS):
+            advice = hint(kind, text)
+        elif "label" in text or "shape" in text or "rank" in text:
+            advice = "Check that the model's input and output shapes match the images and the 10 labels."
+        else:
+            advice = "Fix that error: the notebook's own run of model.fit must finish, with your callback running without errors."
+        return f"Training failed inside model.fit: {kind}: {brief(text, 500).rstrip('.')}. {advice}"
     if fit.epochs_requested > max_epochs:
         who = "Your model.fit call" if lesson else f"`{names.training}`"
         return f"{who} asked for {fit.epochs_requested} epochs; the exercise allows at most {max_epochs}. Pass epochs={max_epochs}."

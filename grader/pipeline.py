@@ -21,6 +21,7 @@ from grader.options import Options
 from grader.provision import Provision, provide
 from grader.report import Report, build
 from grader.scoring import Score, nothing_graded, score
+from grader import spec as specs
 from grader.spec import AssignmentSpec
 from grader.status import Status
 from grader.submission import LoadFailure, Submission, load
@@ -98,7 +99,12 @@ def _score(spec: AssignmentSpec, measured: Measured, reference_metrics: Metrics 
 
 
 def reference_metrics(spec: AssignmentSpec, options: Options) -> Metrics:
-    """The reference solution's metrics, graded by this same pipeline once and cached."""
+    """The reference solution's metrics, graded by this same pipeline once and cached.
+
+    Always under the assignment as written: ``--set`` overrides change what a submission must do,
+    not the reference it is compared with (a 98% reference still sets the bar for a 99% run).
+    """
+    spec = specs.load(spec.folder) if spec.overrides else spec
 
     def grade_reference() -> Metrics:
         measured = measure_submission(spec.reference, spec, options)

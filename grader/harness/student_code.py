@@ -32,6 +32,11 @@ def _is_student_file(filename: str) -> bool:
     return filename.startswith("<cell ") or filename.startswith("/submission/")
 
 
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, keeping the start and the end (TensorFlow puts the cause last)."""
+    return text if len(text) <= limit else f"{text[: limit // 3]} … {text[-(limit - limit // 3 - 3):]}"
+
+
 def describe_error(error: BaseException) -> dict:
     """Type, message and the student's own line where the error happened."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_student_file(frame.filename)]
@@ -41,7 +46,7 @@ def describe_error(error: BaseException) -> dict:
     formatted = "".join(traceback.format_exception(error))
     return {
         "type": type(error).__name__,
-        "message": str(error)[:1000],
+        "message": _cut(str(error), 1000),
         "file": where.filename if where else None,
         "line": where.lineno if where else None,
         "text": (where.line or "").strip()[:300] if where else None,
