@@ -37,6 +37,8 @@ class Verdict:
 
 
 CHECKS: dict[str, Callable[..., Verdict]] = {}
+CONTEXT = ("probe", "callback_cases", "fit", "training", "evaluation", "reference", "names", "lesson", "condition",
+           "assignment_probes", "metric", "stops_when", "threshold", "max_epochs", "test_accuracy", "reference_tolerance")
 LOCAL_FILE = "checks.py"
 LOCAL_MODULE = "grader_local_checks."
 _LOCAL_OWNERS: dict[str, tuple[Path, str]] = {}  # check id -> the checks.py defining it, and that file's SHA-256
@@ -66,6 +68,9 @@ def load_local(folder: Path) -> None:
         raise AssignmentSpecError(path, LOCAL_FILE, messages.local_checks_broken(error), messages.LOCAL_CHECKS_FIX) from None
     found = {name: value for name, value in vars(module).items() if getattr(value, "__grader_check__", False) and value.__module__ == module.__name__}
     for name, function in found.items():
+        unknown = [parameter for parameter in inspect.signature(function).parameters if parameter not in CONTEXT]
+        if unknown:
+            raise AssignmentSpecError(path, name, *messages.unknown_check_parameters(name, unknown, CONTEXT))
         owner = _LOCAL_OWNERS.get(name)
         if (name in CHECKS and owner is None) or (owner is not None and owner[0] != path and owner[1] != digest):
             raise AssignmentSpecError(path, name, messages.check_name_taken(name, owner[0] if owner else None), messages.CHECK_RENAME)

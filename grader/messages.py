@@ -424,7 +424,7 @@ def no_trained_model(training: Any) -> str:
 
 def held_out(value: float, threshold: float) -> str:
     verdict = "reaches" if value >= threshold else "falls short of"
-    advice = "" if value >= threshold else " Train until the callback stops it, and normalise the images to [0, 1]."
+    advice = "" if value >= threshold else " Check the model and the training, and that the images are normalised to [0, 1]."
     return f"The grader measured {value:.4f} accuracy on held-out images the model never saw, which {verdict} the required {threshold}.{advice}"
 
 
@@ -668,6 +668,11 @@ VALIDATE_REFERENCE_NOTE = "The reference runs twice, from scratch, without the `
 
 def local_checks_broken(error: BaseException) -> str:
     return f"cannot be loaded: {type(error).__name__}: {error}"
+
+
+def unknown_check_parameters(function: str, unknown: Sequence[str], known: Sequence[str]) -> tuple[str, str]:
+    return (f"check `{function}` asks for {', '.join(map(repr, unknown))}, which the grading context does not hold",
+            f"Name parameters from: {', '.join(known)}.")
 
 
 def check_name_taken(name: str, other: Path | None) -> str:

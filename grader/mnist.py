@@ -155,6 +155,7 @@ def decoded(source: MnistSource | None = None) -> Decoded:
     paths = Decoded(*(folder / f"{name}.npy" for name in ("train_images", "train_labels", "test_images", "test_labels")))
     if all(Path(path).is_file() for path in vars(paths).values()):
         return paths
+    _folder().mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(dir=_folder(), prefix=".decoding-"))
     try:
         with np.load(source.path, allow_pickle=False) as arrays:

@@ -11,20 +11,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import legacy_api, messages, reference
-from grader.errors import GraderError
+from grader import messages, reference
+from grader import spec as specs
 from grader.checks import names_for
+from grader.errors import GraderError
 from grader.evaluate import NOT_EVALUATED, Evaluation, InputForm, evaluation_started
 from grader.execution import Execution, run_submission
 from grader.metrics import Metrics, graded_fit, measure
+from grader.notes import report_notes
 from grader.options import Options
-from grader.provision import Provision, provide
+from grader.provision import provide
 from grader.report import Report, build
 from grader.scoring import Score, nothing_graded, score
-from grader import spec as specs
 from grader.spec import AssignmentSpec
 from grader.status import Status
-from grader.submission import LoadFailure, Submission, load
+from grader.submission import LoadFailure, load
 from grader.workspace import workspace
 
 
@@ -54,25 +55,8 @@ def measure_submission(path: Path, spec: AssignmentSpec, options: Options) -> Me
         form = InputForm.of(fit.x_shape, fit.x_max, spec.data.normalize) if fit else None
         evaluation = pending.finish(execution.model if execution.status is Status.GRADED else None, form)
     metrics = measure(execution.observations, evaluation)
-    notes = _notes(spec, submission, execution, provision)
+    notes = report_notes(spec, submission, execution, provision)
     return Measured(path, execution.status, execution.message, submission.content_hash, execution, evaluation, metrics, notes)
-
-
-def _notes(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision) -> tuple[str, ...]:
-    """What the report says beside the checks: cells passed over, old API, the run graded, the data, overrides."""
-    found = execution.observations
-    notes = [messages.passed_over(submission.cell_label(entry.cell), entry.error) for entry in (found.cell_errors if found else ())]
-    notes += [messages.legacy_note(finding) for finding in legacy_api.scan(submission)]
-    notes += [note for code in (found.compatibility if found else ()) if (note := messages.compatibility_note(code))]
-    if found and found.training and not found.names.get("training") and found.training.fits:
-        graded = found.training.graded_fit
-        index = found.training.fits.index(graded) + 1 if graded else None
-        notes.append(messages.lesson_note(index, len(found.training.fits), spec.lesson.fit))
-    if provision.unverified or spec.data.dataset != "fashion_mnist":
-        notes.append(messages.data_note(provision.description))
-    if spec.overrides:
-        notes.append(messages.overrides_note(spec.overrides))
-    return tuple(notes)
 
 
 def _context(spec: AssignmentSpec, measured: Measured, reference_metrics: Metrics | None) -> dict[str, Any]:

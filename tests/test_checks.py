@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from grader.checks import CHECKS, Names, names_for, run_check
+from grader.checks import _LOCAL_OWNERS, CHECKS, CONTEXT, Names, names_for, run_check
 from grader.evaluate import NOT_EVALUATED, Evaluation
 from grader.metrics import Metrics
 from grader.observations import CallbackCase, Fit, ModelProbe, Stop, StudentError, Training
@@ -55,7 +55,7 @@ def _context(**changes):
     return {**context, **changes}
 
 
-@pytest.mark.parametrize("check_id", sorted(CHECKS))
+@pytest.mark.parametrize("check_id", sorted(name for name in CHECKS if name not in _LOCAL_OWNERS))  # the built-in ones
 def test_every_check_passes_a_good_run(check_id):
     verdict = run_check(check_id, _context())
     assert verdict.passed, verdict.message
@@ -196,3 +196,18 @@ def test_names_are_the_ones_the_submission_defines():
     assert names_for(graded, {"callback": "myCallback"}).callback == "myCallback"
     assert names_for(graded, {}).callback == "EarlyStoppingCallback"
     assert names_for(graded, {}).model == "your model"
+
+
+def test_the_context_holds_every_name_a_check_may_ask_for():
+    assert set(_context()) | {"assignment_probes"} == set(CONTEXT)
+
+
+def test_a_local_check_asking_for_an_unknown_name_is_refused_on_load(tmp_path):
+    from grader.checks import load_local
+    from grader.errors import AssignmentSpecError
+
+    folder = tmp_path / "typo_assignment"
+    folder.mkdir()
+    (folder / "checks.py").write_text("from grader.checks import Verdict, check\n\n@check\ndef typo_check(evalution):\n    return Verdict(True, '')\n")
+    with pytest.raises(AssignmentSpecError, match="asks for 'evalution'.*Name parameters from: probe"):
+        load_local(folder)

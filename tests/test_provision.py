@@ -52,3 +52,19 @@ def test_the_subset_is_labelled_and_the_real_file_found_first(mnist_source):
     text = mnist.describe()
     assert text.startswith("MNIST: ") and str(mnist_source.path) in text
     assert ("SUBSET" in text) == mnist_source.subset
+
+
+def test_a_verified_real_file_is_served_as_is_and_keras_checks_its_hash(tmp_path, monkeypatch, mnist_source):
+    """The real mnist.npz path, exercised with a stand-in whose SHA-256 is made the official one for this test."""
+    import hashlib
+    import shutil
+
+    real = tmp_path / "mnist.npz"
+    shutil.copyfile(mnist_source.path, real)
+    monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "SHA256", hashlib.sha256(real.read_bytes()).hexdigest())
+    served = provision.provide(DataSpec("mnist", True, ("data/mnist.npz",)))
+    assert not served.unverified and "the official mnist.npz" in served.description
+    assert dict((target, source) for source, target in served.mounts)["/home/student/.keras/datasets/mnist.npz"] == real.resolve()
+    assert served.identity.startswith("mnist:real:")

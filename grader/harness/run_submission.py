@@ -107,7 +107,7 @@ def probe_callback(make, cases: list[dict]) -> dict:
 
 
 def run_assignment_probes(job: dict, namespace: dict, keras) -> dict:
-    """The assignment's own ``probes.py``: ``probe(namespace, data)`` returns JSON about the student's code.
+    """The assignment's own ``probes.py``: ``probe(namespace, data[, seed])`` returns JSON about the student's code.
 
     ``data(split)`` gives (images, labels) of "train" or "test" as uint8 arrays, memory-mapped.
     What it returns is as untrusted as everything else from here; the assignment's checks validate it.
@@ -124,8 +124,10 @@ def run_assignment_probes(job: dict, namespace: dict, keras) -> dict:
         source = Path(job["assignment_probes"]).read_text()
         exec(compile(source, "probes.py", "exec"), module)
         _seed(keras, job["seed"])
+        probe = module["probe"]
+        seeded = {"seed": job["seed"]} if "seed" in inspect.signature(probe).parameters else {}
         with contextlib.redirect_stdout(io.StringIO()):
-            found = module["probe"](namespace, data)
+            found = probe(namespace, data, **seeded)
         json.dumps(found, allow_nan=False)
         return found
     except BaseException as error:  # the student's code raised inside a probe, or the probe is broken
