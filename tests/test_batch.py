@@ -30,7 +30,10 @@ def run_batch(source: Path, out: Path, *extra: str) -> int:
 
 def start_batch(source: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "grader", "batch", str(source), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2", "--progress", "lines"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # SIGINT at its default, as a terminal gives it: a suite started in the background (`make test &`,
+    # nohup) ignores SIGINT, and an ignored signal is inherited, so Ctrl-C would never reach the batch.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_reports(out: Path, count: int, process: subprocess.Popen, seconds: float = 600) -> None:
