@@ -121,11 +121,6 @@ def callback(callback_cases: tuple[CallbackCase, ...] | None, names: Names, cond
     return Verdict(True, messages.callback_ok(names.callback, condition))
 
 
-def first_epoch_reaching(fit: Fit, threshold: float) -> int | None:
-    """The first epoch whose logged training accuracy reached ``threshold`` (kept for assignments' own checks)."""
-    return StopCondition("accuracy", ">=", threshold).first_epoch(fit.history)
-
-
 def confirmed(evaluation: Evaluation, condition: StopCondition) -> float | None:
     """The grader's own measure of the stop metric on the training images, if it contradicts the logs."""
     measured = evaluation.train_metric(condition.metric)
