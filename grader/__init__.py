@@ -9,10 +9,10 @@ from importlib import import_module
 
 _EXPORTS = {
     "Options": "grader.options",
-    "Report": "grader.report",
+    "Report": "grader.reports.report",
     "Status": "grader.status",
     "assignment_of": "grader.api",
-    "check": "grader.notebook",
+    "check": "grader.in_notebook",
     "choose_isolation": "grader.api",
     "doctor": "grader.api",
     "export_gradebook": "grader.api",

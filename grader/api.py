@@ -10,19 +10,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import datasets, messages, mnist, report, reuse
+from grader.data import fashion_mnist as datasets
+from grader.text import messages
+from grader.data import mnist
+from grader.reports import report
+from grader.grading import reuse
 from grader import spec as specs
 from grader.errors import GraderError, SandboxSetupError
 from grader.options import Options
 from grader.pipeline import grade_submission
-from grader.report import Report
-from grader.sandbox import Isolation, Limits, support
+from grader.reports.report import Report
+from grader.sandbox.run import Isolation, Limits, support
 from grader.spec import AssignmentSpec
 from grader.status import Status
 
 if TYPE_CHECKING:
-    from grader.batch import BatchResult
-    from grader.export import Exported
+    from grader.batch.run import BatchResult
+    from grader.batch.export import Exported
 
 
 def choose_isolation(choice: str = "auto") -> Isolation:
@@ -61,7 +65,7 @@ def grade_to(path: Path, spec: AssignmentSpec, out: Path, options: Options) -> R
     """Grade one submission and write its reports to ``out``; every submission gets a report.
 
     When ``out`` already holds the report of this very submission graded the same way
-    (``grader.reuse``), that report is returned and nothing runs, unless ``options.regrade``.
+    (``grader.grading.reuse``), that report is returned and nothing runs, unless ``options.regrade``.
     """
     path, out = Path(path), Path(out)
     earlier = None if options.regrade else reuse.previous(path, spec, out, options)
@@ -79,15 +83,15 @@ def grade_to(path: Path, spec: AssignmentSpec, out: Path, options: Options) -> R
 
 
 def grade_batch(source: Path, spec: AssignmentSpec, out: Path, options: Options, **settings: Any) -> BatchResult:
-    """Grade a class folder into ``out`` (gradebook, reports, summary.html); resumable, see ``grader.batch``."""
-    from grader.batch import grade_batch as grade_class
+    """Grade a class folder into ``out`` (gradebook, reports, summary.html); resumable, see ``grader.batch.run``."""
+    from grader.batch.run import grade_batch as grade_class
 
     return grade_class(Path(source), spec, Path(out), options, **settings)
 
 
 def export_gradebook(folder: Path, to: Path | None = None) -> Exported:
     """gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook."""
-    from grader.export import export
+    from grader.batch.export import export
 
     return export(Path(folder), to)
 

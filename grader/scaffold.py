@@ -23,7 +23,7 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from grader import messages
+from grader.text import messages
 from grader.errors import GraderError
 
 TEMPLATES = Path(__file__).resolve().parent / "assignment_template"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import AssignmentSpecError
-from grader.sandbox import Limits
+from grader.sandbox.run import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = "assignment.toml"

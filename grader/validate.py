@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import messages, reference
+from grader.text import messages
+from grader.grading import reference
 from grader import spec as specs
 from grader.api import grade_to
 from grader.errors import AssignmentSpecError, GraderError
 from grader.options import Options
-from grader.report import Report
+from grader.reports.report import Report
 from grader.spec import AssignmentSpec
 from grader.status import Status
 

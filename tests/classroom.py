@@ -75,12 +75,12 @@ def training_class(folder: Path, students: tuple[str, ...] = tuple(TRAINING)) ->
 
 
 def stored(name: str) -> dict:
-    """A real report.json, kept in tests/reports/ (graded by the pipeline, output trimmed)."""
-    return json.loads((ROOT / "tests" / "reports" / f"{name}.json").read_text())
+    """A real report.json, kept in tests/golden/ (graded by the pipeline, output trimmed)."""
+    return json.loads((ROOT / "tests" / "golden" / f"{name}.json").read_text())
 
 
 def entry(student: str, content_hash: str = "h1", file_name: str = "work.ipynb"):
-    from grader.intake import Entry
+    from grader.batch.intake import Entry
 
     return Entry(student, Path(student), Path(file_name), content_hash)
 
@@ -93,7 +93,7 @@ def record(book, submission: int, report: dict, fingerprint: str = "fp1") -> int
 
 
 def gradebook_rows(out: Path) -> dict[str, dict]:
-    from grader.gradebook import Gradebook
+    from grader.batch.gradebook import Gradebook
 
     with Gradebook.existing(out) as book:
         return {row.student: row for row in book.rows()}

@@ -26,11 +26,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT, SUBMISSIONS, submission
-from grader import cli, sandbox
+from grader import cli
+from grader.sandbox import run as sandbox
 from grader.api import choose_isolation, grade_to
 from grader.options import Options
-from grader.sandbox import Limits
-from test_sandbox import marked_processes, own_cgroups
+from grader.sandbox.run import Limits
+from machine import marked_processes, own_cgroups
 
 HOSTILE = SUBMISSIONS / "hostile"
 SLACK = 10  # seconds beyond a limit: sandbox start, TensorFlow import, teardown, a busy 2-core machine
@@ -200,7 +201,7 @@ def test_the_reference_checks_and_other_work_are_invisible(assignment, tmp_path)
     output = report["output"]
     assert report["output_truncated"] is False and "visible at the top:" in output
     assert report["status"] == "error" and "does not define" in report["message"]
-    secrets = [assignment.reference.read_text(), assignment.path.read_text(), (ROOT / "grader" / "checks.py").read_text()]
+    secrets = [assignment.reference.read_text(), assignment.path.read_text(), (ROOT / "grader" / "checks" / "__init__.py").read_text()]
     for secret in secrets:
         for line in {line.strip() for line in secret.splitlines() if len(line.strip()) > 30}:
             assert line not in output, line
@@ -340,7 +341,7 @@ def test_limit_flags_override_the_assignment(tmp_path, capsys):
 
 def test_without_a_sandbox_grading_refuses_unless_told_and_then_says_so(monkeypatch, tmp_path, capsys):
     from grader import api
-    from grader.sandbox import SandboxSupport
+    from grader.sandbox.run import SandboxSupport
 
     monkeypatch.setattr(api, "support", lambda: SandboxSupport(None, "-", "-", ("bwrap not found on PATH",)))
     out = tmp_path / "out"

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT, submission
-from grader import datasets
+from grader.data import fashion_mnist as datasets
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
-from test_datasets import official_bytes
 
 
 def test_list_names_the_shipped_assignment(capsys):
@@ -58,19 +57,6 @@ def test_check_of_a_module_needs_the_assignment_named(capsys):
 def test_several_submissions_get_distinct_report_folders():
     paths = [Path("a/submission.ipynb"), Path("b/submission.ipynb"), Path("c/alice.py")]
     assert report_folders(paths) == {paths[0]: "a-submission", paths[1]: "b-submission", paths[2]: "alice"}
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    served = tmp_path / "served"
-    served.mkdir()
-    for name in datasets.FILES:
-        (served / name).write_bytes(official_bytes(name))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
 
 
 def test_data_fetch_downloads_from_a_mirror_and_verifies(tmp_path, mirror, monkeypatch, capsys):

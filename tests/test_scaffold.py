@@ -21,10 +21,9 @@ from grader import checks
 from grader import spec as specs
 from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.errors import AssignmentSpecError
-from grader.evaluate import Evaluation
+from grader.grading.evaluate import Evaluation
 from grader.scaffold import to_notebook
 from grader.validate import Expected, cases
-from test_cli import mirror  # noqa: F401  (the local Fashion MNIST mirror fixture)
 
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions-grader.yml"
 FILES = [
@@ -41,15 +40,6 @@ FILES = [
     "assignments/demo_callback/starter.ipynb",
     "reference/demo_callback/solution.ipynb",
 ]
-
-
-@pytest.fixture
-def registry(monkeypatch):
-    """The built-in checks alone, for this test: the checks.py files it loads do not outlive it."""
-    built_in = {name: function for name, function in checks.CHECKS.items() if name not in checks._LOCAL_OWNERS}
-    monkeypatch.setattr(checks, "CHECKS", built_in)
-    monkeypatch.setattr(checks, "_LOCAL_OWNERS", {})
-    return built_in
 
 
 def code_cells(path: Path) -> list[tuple[str, tuple[str, ...]]]:

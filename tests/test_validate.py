@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT
-from grader import messages, reference
+from grader.text import messages
+from grader.grading import reference
 from grader import spec as specs
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main
-from grader.metrics import Metrics
-from grader.report import Report
-from grader.scoring import CheckResult
+from grader.grading.metrics import Metrics
+from grader.reports.report import Report
+from grader.checks.scoring import CheckResult
 from grader.status import Status
 from grader.validate import Case, Expected, Outcome, Validation, cases, own_checks, reference_outcome
 

@@ -1,4 +1,4 @@
-"""The checks of the Fashion MNIST classifier workbook; the built-in ones are in grader/checks.py.
+"""The checks of the Fashion MNIST classifier workbook; the built-in ones are in grader/checks/.
 
 Every check here reads ``assignment_probes``: the JSON that this assignment's ``probes.py``
 returned from inside the sandbox, next to the student's code. It is untrusted: each field is
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from grader.checks import Verdict, check
-from grader.messages import location
-from grader.observations import StudentError
+from grader.text.messages import location
+from grader.grading.observations import StudentError
 
 BASELINE_PARAMS = 101_770  # Flatten → Dense(128) → Dense(10): 784·128 + 128 + 128·10 + 10
 TRAIN_IMAGES, TEST_IMAGES = (60_000, 28, 28), (10_000, 28, 28)

@@ -53,7 +53,7 @@ WRAPPER = (
 
 def cpu_cgroup() -> Path | None:
     """A fresh cpuacct cgroup below this process's own, or None where cgroup v1 cpuacct is not writable."""
-    from grader import cgroups
+    from grader.sandbox import cgroups
 
     version, parents = cgroups.parents()
     if version != 1 or "cpu" not in parents:
@@ -129,7 +129,7 @@ def as_script(notebook: Path, destination: Path) -> Path:
 
 def offline_home(folder: Path) -> dict[str, str]:
     """A HOME whose Keras cache holds Fashion MNIST, so every way runs offline on the same files."""
-    from grader import datasets
+    from grader.data import fashion_mnist as datasets
 
     cache = folder / "home" / ".keras" / "datasets"
     cache.mkdir(parents=True)

@@ -1,0 +1,211 @@
+"""Grade a class: in parallel, resumable, every input recorded.
+
+    discover the students → register them in the gradebook → skip those already
+    graded with the same content and grader → grade the rest, a few at a time,
+    recording each result as it arrives → write summary.html
+
+Each result is written (reports first, then the gradebook in one transaction)
+as soon as it finishes, so a batch stopped at any point, run again, grades only
+what is missing. Folder layout under ``out``: gradebook.sqlite, summary.html,
+reports/<student>/report.{json,md,html}, inputs/ (unpacked archives).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from grader.reports import html as html_report
+from grader.batch import intake
+from grader.text import messages
+from grader.batch import summary
+from grader.errors import GraderError
+from grader.batch.pools import DaskPool, LocalPool, usable_cores
+from grader.grading.fingerprint import fingerprint
+from grader.batch.gradebook import FILE, Gradebook, now
+from grader.batch.intake import Entry
+from grader.options import Options
+from grader.batch.progress import Progress, for_stream
+from grader.reports.report import Report, grader_version, markdown
+from grader.reports.report_json import from_json
+from grader.checks.scoring import nothing_graded
+from grader.spec import AssignmentSpec
+from grader.status import Status
+from grader.batch.worker import Job, Outcome
+
+REPORTS, SUMMARY, INPUTS, LOCK = "reports", "summary.html", "inputs", ".batch.lock"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    out: Path
+    total: int  # students in the class folder
+    graded: int  # graded by this run
+    skipped: int  # unchanged since their last finished grading
+    statuses: dict[str, int]  # every student's current status
+    seconds: float
+
+    @property
+    def gradebook(self) -> Path:
+        return self.out / FILE
+
+    @property
+    def summary(self) -> Path:
+        return self.out / SUMMARY
+
+    @property
+    def reports(self) -> Path:
+        return self.out / REPORTS
+
+
+def threads_per_job(jobs: int) -> int:
+    """TensorFlow threads per job, so that the jobs share the cores instead of fighting over them."""
+    return max(1, usable_cores() // jobs)
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    with open(out / LOCK, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GraderError(messages.batch_locked(out)) from None
+        yield
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` whole, durably: a crash leaves the old file or the new, never half."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def write_reports(data: dict[str, Any], spec: AssignmentSpec, folder: Path, student: str) -> Report:
+    folder.mkdir(parents=True, exist_ok=True)
+    report = from_json(data)
+    _write(folder / "report.json", json.dumps(data, indent=2) + "\n")
+    _write(folder / "report.md", markdown(report))
+    _write(folder / "report.html", html_report.render(report, spec, student))
+    return report
+
+
+def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> dict[str, Any]:
+    """The report of an entry with nothing gradable in it: status invalid, score 0."""
+    return Report(
+        assignment=spec.name, assignment_version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
+        status=Status.INVALID, message=entry.problem, score=0.0, max_score=spec.max_score, checks=nothing_graded(spec).checks,
+        metrics=None, reference=None, output="", output_truncated=False, sandbox=options.isolation.value,
+        duration_seconds=0.0, graded_at=now(), grader_version=grader_version(),
+    ).to_json()
+
+
+class _Run:
+    """One batch run's state: where results go and how they are recorded."""
+
+    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress):
+        self.book, self.spec, self.out, self.options, self.progress = book, spec, out, options, progress
+        self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
+
+    def record(self, attempt: int, outcome: Outcome, running: int) -> None:
+        write_reports(outcome.report, self.spec, self.out / REPORTS / outcome.student, outcome.student)
+        self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
+        self.graded += 1
+        if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
+            self.warned = True
+            print(messages.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
+        self.progress.finished(outcome.student, outcome.report, outcome.wall_seconds, running)
+
+    def start(self, submission: int) -> int:
+        return self.book.start(submission, self.spec.version, self.fingerprint)
+
+    def job(self, entry: Entry) -> Job:
+        assert entry.file is not None
+        return Job(entry.student, entry.file.name, entry.file.read_bytes(), self.spec.name, str(self.spec.folder), self.options,
+                   self.spec.overrides)
+
+
+def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: frozenset[str] | None) -> list[Entry]:
+    """The entries to grade now; the others keep their result (and get their reports back if missing)."""
+    todo = []
+    for entry in entries:
+        last = run.book.last_finished(ids[entry.student], run.fingerprint)
+        if last is None or (regrade is not None and (ALL in regrade or last["status"] in regrade)):
+            todo.append(entry)
+        elif not (run.out / REPORTS / entry.student / "report.html").is_file():
+            write_reports(json.loads(last["report"]), run.spec, run.out / REPORTS / entry.student, entry.student)
+    return todo
+
+
+def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: dict[str, int]) -> None:
+    inflight: dict[Any, int] = {}  # handle → attempt
+    problem = ""
+    try:
+        while queue or inflight:
+            while queue and len(inflight) < pool.slots() and not problem:
+                entry = queue.pop(0)
+                attempt = run.start(ids[entry.student])
+                inflight[pool.submit(run.job(entry))] = attempt
+            run.progress.running(len(inflight))
+            for handle, outcome in pool.finished(timeout=1.0):
+                attempt = inflight.pop(handle)
+                if outcome.report is None:
+                    problem, queue[:] = outcome.setup_problem, []
+                    run.book.interrupt([attempt])
+                else:
+                    run.record(attempt, outcome, len(inflight))
+    except BaseException:
+        run.book.interrupt(inflight.values())
+        pool.close(abort=True)
+        raise
+    pool.close()
+    if problem:
+        raise GraderError(problem)
+
+
+def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path) -> None:
+    _write(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec)))
+
+
+def grade_batch(
+    source: Path, spec: AssignmentSpec, out: Path, options: Options, jobs: int = 0, cluster: str | None = None,
+    regrade: frozenset[str] | None = None, progress: Progress | None = None,
+) -> BatchResult:
+    """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped."""
+    started, jobs = time.monotonic(), jobs or usable_cores()
+    if jobs < 1:
+        raise GraderError(messages.bad_jobs(jobs))
+    if not options.threads and not cluster:
+        options = replace(options, threads=threads_per_job(jobs))
+    out.mkdir(parents=True, exist_ok=True)
+    with _locked(out), Gradebook(out / FILE) as book:
+        book.claim(spec.name)
+        book.close_interrupted()
+        entries = intake.discover(Path(source), out / INPUTS, out)
+        ids = book.register(entries)
+        run = _Run(book, spec, out, options, progress or for_stream())
+        todo = _plan(run, entries, ids, regrade)
+        pool = DaskPool(cluster) if cluster else LocalPool(jobs)
+        run.progress.start(len(entries), len(entries) - len(todo), messages.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
+        try:
+            for entry in [entry for entry in todo if entry.file is None]:
+                outcome = Outcome(entry.student, unreadable_report(entry, spec, options), fingerprint=run.fingerprint)
+                run.record(run.start(ids[entry.student]), outcome, 0)
+            _dispatch(run, pool, [entry for entry in todo if entry.file is not None], ids)
+        finally:
+            run.progress.stop()
+            _write_summary(book, spec, out)
+        statuses = Counter(row.status for row in book.rows())
+    return BatchResult(out, len(entries), run.graded, len(entries) - len(todo), dict(statuses), time.monotonic() - started)

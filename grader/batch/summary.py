@@ -1,0 +1,117 @@
+"""summary.html: the batch at a glance, computed from the gradebook alone.
+
+Score distribution, pass rate per check, failures grouped by cause and the
+slowest submissions, with every student's row linked to their report.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from grader.text import messages
+from grader.reports.charts import bar_chart
+from grader.batch.gradebook import Row
+from grader.reports.html import PAGES
+from grader.spec import AssignmentSpec
+
+SLOWEST = 10
+
+
+@dataclass(frozen=True)
+class CheckRate:
+    id: str
+    title: str
+    max_score: float
+    passed: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Cause:
+    key: str  # a status, or "check:<id>" for a check failed in a graded run
+    label: str
+    members: tuple[tuple[str, str], ...]  # (student, first line of why)
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    assignment: str
+    version: str
+    max_score: float
+    rows: tuple[Row, ...]
+    finished: tuple[Row, ...]
+    graded: int
+    not_graded: int
+    pending: int
+    full_marks: int
+    mean: float | None
+    median: float | None
+    distribution: tuple[tuple[str, int], ...]
+    checks: tuple[CheckRate, ...]
+    causes: tuple[Cause, ...]
+    slowest: tuple[Row, ...]
+
+
+def distribution(scores: list[float], max_score: float) -> tuple[tuple[str, int], ...]:
+    """Ten equal bins below full marks, and one for full marks."""
+    width = max_score / 10 if max_score else 1
+    bins = [[f"{i * width:g}–{(i + 1) * width:g}", 0] for i in range(10)] + [[f"{max_score:g}", 0]]
+    for score in scores:
+        bins[10 if score >= max_score else min(9, int(score // width))][1] += 1
+    return tuple((label, count) for label, count in bins)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else ""
+
+
+def _causes(finished: tuple[Row, ...]) -> tuple[Cause, ...]:
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for row in finished:
+        if row.status != "graded":
+            groups.setdefault(row.status, (messages.STATUS_LABELS.get(row.status, row.status), []))[1].append((row.student, _first_line(row.message)))
+            continue
+        for check in row.checks:
+            if not check.passed:
+                label = f"Check failed: {check.id}: {check.title}"
+                groups.setdefault(f"check:{check.id}", (label, []))[1].append((row.student, _first_line(check.message)))
+    causes = [Cause(key, label, tuple(members)) for key, (label, members) in groups.items()]
+    return tuple(sorted(causes, key=lambda cause: (-len(cause.members), cause.key)))
+
+
+def _check_rates(finished: tuple[Row, ...]) -> tuple[CheckRate, ...]:
+    rates: dict[str, CheckRate] = {}
+    for row in finished:
+        for check in row.checks:
+            known = rates.get(check.id, CheckRate(check.id, check.title, check.max_score, 0, 0))
+            rates[check.id] = CheckRate(check.id, check.title, check.max_score, known.passed + check.passed, known.total + 1)
+    return tuple(rates.values())
+
+
+def summarize(rows: tuple[Row, ...], spec: AssignmentSpec) -> Summary:
+    finished = tuple(row for row in rows if row.status != "pending")
+    scores = [row.score or 0.0 for row in finished]
+    return Summary(
+        title=spec.title, assignment=spec.name, version=spec.version, max_score=spec.max_score, rows=rows, finished=finished,
+        graded=sum(row.status == "graded" for row in finished), not_graded=sum(row.status != "graded" for row in finished),
+        pending=len(rows) - len(finished), full_marks=sum(score >= spec.max_score for score in scores),
+        mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
+        distribution=distribution(scores, spec.max_score), checks=_check_rates(finished), causes=_causes(finished),
+        slowest=tuple(sorted(finished, key=lambda row: -(row.duration_seconds or 0))[:SLOWEST]),
+    )
+
+
+def render(summary: Summary) -> str:
+    return PAGES.get_template("summary.html.j2").render(
+        summary=summary,
+        histogram=bar_chart("Score distribution", summary.distribution),
+        labels=messages.STATUS_LABELS,
+        written=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )

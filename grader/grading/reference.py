@@ -1,0 +1,58 @@
+"""The reference solution's metrics, cached on disk.
+
+The key covers everything that could change them: the reference file, the
+assignment spec, the harness code, the grader and TensorFlow versions. One
+process computes a missing entry while others wait on a file lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from grader.grading.metrics import Metrics
+from grader.data.provision import provide
+from grader.spec import AssignmentSpec
+from grader.grading.workspace import HARNESS
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("GRADER_CACHE_DIR") or Path.home() / ".cache" / "grader"
+    return Path(root) / "reference"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def cache_key(spec: AssignmentSpec) -> str:
+    digest = hashlib.sha256()
+    for path in [spec.reference, spec.path, *sorted(spec.folder.glob("*.py")), *sorted(HARNESS.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in ("grader", "tensorflow-cpu", "tensorflow", "keras"):
+        digest.update(f"{package}={_version(package)}\0".encode())
+    digest.update(f"overrides={spec.overrides}\0data={provide(spec.data).identity}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached(spec: AssignmentSpec, compute: Callable[[], Metrics], use_cache: bool = True) -> Metrics:
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    entry = folder / f"{spec.name}-{cache_key(spec)}.json"
+    with open(folder / f"{spec.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if use_cache and entry.is_file():
+            return Metrics.from_json(json.loads(entry.read_text()))
+        metrics = compute()
+        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(metrics.to_json(), indent=1))
+        os.replace(temporary, entry)
+        return metrics

@@ -1,0 +1,75 @@
+"""The gradebook records every attempt, and a student's current result is their latest finished one."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from classroom import entry, stored
+from classroom import record as grade
+from grader.errors import GraderError
+from grader.batch.gradebook import FILE, Gradebook
+
+
+@pytest.fixture
+def book(tmp_path):
+    with Gradebook(tmp_path / FILE) as opened:
+        opened.claim("fashion_mnist_callback")
+        yield opened
+
+
+def test_a_finished_attempt_is_the_students_row_with_every_check(book):
+    ids = book.register([entry("pia"), entry("ben")])
+    grade(book, ids["pia"], stored("passes_as_module"))
+    ben, pia = book.rows()
+    assert (ben.student, ben.status, ben.score, ben.report) == ("ben", "pending", None, None)
+    assert (pia.student, pia.status, pia.score, pia.max_score, pia.attempts) == ("pia", "graded", 100.0, 100.0, 1)
+    assert [check.id for check in pia.checks] == ["model", "callback", "stopped_by_callback", "accuracy", "reference"]
+    assert all(check.passed for check in pia.checks) and pia.checks[3].score == 30.0
+    assert pia.wall_seconds == 21.5 and pia.duration_seconds == 20.92 and pia.grader_version == "0.1.0"
+    assert pia.report == stored("passes_as_module")
+
+
+def test_results_are_committed_one_by_one_in_wal_mode(book, tmp_path):
+    ids = book.register([entry("pia")])
+    grade(book, ids["pia"], stored("passes_as_module"))
+    with sqlite3.connect(tmp_path / FILE) as other:  # another process sees it at once
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert other.execute("SELECT count(*) FROM results").fetchone()[0] == 5
+        assert other.execute("SELECT state, status, score FROM attempts").fetchall() == [("finished", "graded", 100.0)]
+
+
+def test_only_a_finished_attempt_with_the_same_fingerprint_counts_as_done(book):
+    ids = book.register([entry("pia")])
+    assert book.last_finished(ids["pia"], "fp1") is None
+    book.start(ids["pia"], "1", "fp1")  # running, then the batch is killed
+    assert book.last_finished(ids["pia"], "fp1") is None
+    assert book.close_interrupted() == 1
+    grade(book, ids["pia"], stored("passes_as_module"))
+    assert book.last_finished(ids["pia"], "fp1")["status"] == "graded"
+    assert book.last_finished(ids["pia"], "fp2") is None
+    (row,) = book.rows()
+    assert row.attempts == 2
+    states = book.db.execute("SELECT state FROM attempts ORDER BY id").fetchall()
+    assert [state[0] for state in states] == ["interrupted", "finished"]
+
+
+def test_a_changed_submission_replaces_the_current_result(book):
+    first = book.register([entry("pia", "h1")])["pia"]
+    grade(book, first, stored("stops_at_epoch_limit"))
+    assert book.rows()[0].score == 60.0
+    second = book.register([entry("pia", "h2")])["pia"]
+    assert second != first
+    assert book.rows()[0].status == "pending"
+    grade(book, second, stored("passes_as_module"))
+    (row,) = book.rows()
+    assert (row.content_hash, row.score, row.attempts) == ("h2", 100.0, 2)
+    assert book.register([entry("pia", "h1")])["pia"] == first  # handed the old file in again
+
+
+def test_a_gradebook_belongs_to_one_assignment(book, tmp_path):
+    with pytest.raises(GraderError, match="holds the gradebook of assignment 'fashion_mnist_callback', not 'other'"):
+        book.claim("other")
+    with pytest.raises(GraderError, match="holds no gradebook.sqlite"):
+        Gradebook.existing(tmp_path / "elsewhere")

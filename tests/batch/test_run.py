@@ -1,0 +1,286 @@
+"""`grader batch`: every input gets a row and a report; a stopped batch resumes without grading anything twice."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chromium import dump_dom, having, not_blank, screenshot
+from classroom import TRAINING, attempts, gradebook_rows, quick_class, report, training_class
+from conftest import ASSIGNMENT, ROOT, SUBMISSIONS
+from grader import cli
+from grader.batch import run as batch
+from grader.errors import GraderError
+from grader.batch.pools import usable_cores
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.progress import Lines
+from grader.batch.worker import Outcome
+
+
+def run_batch(source: Path, out: Path, *extra: str) -> int:
+    return cli.main(["batch", str(source), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2", "--progress", "lines", *extra])
+
+
+def start_batch(source: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "grader", "batch", str(source), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2", "--progress", "lines"]
+    # SIGINT at its default, as a terminal gives it: a suite started in the background (`make test &`,
+    # nohup) ignores SIGINT, and an ignored signal is inherited, so Ctrl-C would never reach the batch.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def wait_for_reports(out: Path, count: int, process: subprocess.Popen, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while len(list(out.glob("reports/*/report.html"))) < count:
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def workers_of(pid: int) -> list[int]:
+    """Grading processes still alive that a batch with this pid started."""
+    alive = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"GRADER_PARENT_PID={pid}\0".encode() in (proc / "environ").read_bytes():
+                alive.append(int(proc.name))
+        except OSError:
+            continue
+    return alive
+
+
+def assert_no_workers_left(pid: int) -> None:
+    deadline = time.monotonic() + 60
+    while workers_of(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers_of(pid) == []
+
+
+def assert_complete(out: Path, expected: dict[str, str]) -> None:
+    rows = gradebook_rows(out)
+    assert {student: row.status for student, row in rows.items()} == expected
+    for student, row in rows.items():
+        assert all((out / "reports" / student / f"report.{kind}").is_file() for kind in ("json", "md", "html")), student
+        assert (report(out, student)["status"], report(out, student)["score"]) == (row.status, row.score)
+    finished = [a for a in attempts(out) if a["state"] == "finished"]
+    assert sorted(a["student"] for a in finished) == sorted(expected)  # exactly one finished attempt each
+
+
+def test_every_input_gets_a_row_and_a_report_and_a_rerun_grades_nothing(tmp_path, capsys):
+    expected = quick_class(tmp_path / "class", hostile=True)
+    assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
+    assert_complete(tmp_path / "out", expected)
+    first = attempts(tmp_path / "out")
+    assert "Grading 15 of 15 submissions: 2 at a time on this machine" in capsys.readouterr().err
+    assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
+    assert attempts(tmp_path / "out") == first
+    output = capsys.readouterr()
+    assert "Graded 0 and kept 15 of 15 submissions" in output.out and "15 unchanged since their last grading" in output.err
+    assert "document.title" in report(tmp_path / "out", "hal")["output"]
+
+
+def test_only_changed_or_chosen_submissions_are_graded_again(tmp_path, capsys):
+    (tmp_path / "class").mkdir()
+    shutil.copy(SUBMISSIONS / "syntax_error.ipynb", tmp_path / "class" / "ada.ipynb")
+    shutil.copy(SUBMISSIONS / "empty.ipynb", tmp_path / "class" / "dee.ipynb")
+    out = tmp_path / "out"
+    assert run_batch(tmp_path / "class", out) == cli.EXIT_OK
+    shutil.copy(SUBMISSIONS / "not_json.ipynb", tmp_path / "class" / "dee.ipynb")  # dee hands in again
+    (out / "reports" / "ada" / "report.html").unlink()  # a lost report comes back from the gradebook
+    assert run_batch(tmp_path / "class", out) == cli.EXIT_OK
+    assert (out / "reports" / "ada" / "report.html").is_file()
+    assert [(a["student"], a["status"]) for a in attempts(out)] == [("ada", "error"), ("dee", "invalid"), ("dee", "invalid")]
+    assert "not a readable Jupyter notebook" in gradebook_rows(out)["dee"].message
+    assert run_batch(tmp_path / "class", out, "--regrade", "error") == cli.EXIT_OK
+    assert [a["student"] for a in attempts(out)] == ["ada", "dee", "dee", "ada"]
+    assert run_batch(tmp_path / "class", out, "--regrade") == cli.EXIT_OK
+    assert len(attempts(out)) == 6 and gradebook_rows(out)["ada"].attempts == 3
+    assert run_batch(tmp_path / "class", out, "--regrade", "nonsense") == cli.EXIT_USAGE
+    assert "--regrade nonsense: give `all`" in capsys.readouterr().err
+
+
+def test_a_class_archive_grades_like_its_folder(tmp_path):
+    expected = quick_class(tmp_path / "class" / "term1")
+    shutil.make_archive(str(tmp_path / "class"), "gztar", tmp_path / "class")
+    assert run_batch(tmp_path / "class.tar.gz", tmp_path / "out") == cli.EXIT_OK
+    assert_complete(tmp_path / "out", expected)
+
+
+def test_jobs_share_the_cores(tmp_path):
+    assert batch.threads_per_job(1) == usable_cores()
+    assert batch.threads_per_job(usable_cores() * 2) == 1
+    with pytest.raises(GraderError, match="--jobs -1"):
+        batch.grade_batch(tmp_path, None, tmp_path / "out", None, jobs=-1)
+
+
+def test_an_unreachable_cluster_is_the_operators_problem(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    from grader.batch import pools as executors
+
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 2)
+    quick_class(tmp_path / "class")
+    assert run_batch(tmp_path / "class", tmp_path / "out", "--cluster", f"tcp://127.0.0.1:{free_port()}") == cli.EXIT_USAGE
+    assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:" in capsys.readouterr().err
+
+
+def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
+    quick_class(tmp_path / "class")
+    (tmp_path / "out").mkdir()
+    with batch._locked(tmp_path / "out"):
+        assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_USAGE
+    assert "Another `grader batch` is writing to" in capsys.readouterr().err
+
+
+class FaultyPool:
+    """A pool whose first job reports a broken machine."""
+
+    where = "nowhere"
+
+    def __init__(self):
+        self.submitted = []
+
+    def slots(self):
+        return 1
+
+    def submit(self, job):
+        self.submitted.append(job.student)
+        return job.student
+
+    def finished(self, timeout):
+        return [(self.submitted[-1], Outcome(self.submitted[-1], None, "The data set is missing."))]
+
+    def close(self, abort=False):
+        pass
+
+
+def test_a_fault_of_the_machine_stops_the_batch_and_records_no_result(tmp_path, assignment):
+    quick_class(tmp_path / "class")
+    with Gradebook(tmp_path / FILE) as book:
+        book.claim(ASSIGNMENT)
+        from grader.batch import intake
+
+        entries = intake.discover(tmp_path / "class", tmp_path / "s")
+        ids = book.register(entries)
+        run = batch._Run(book, assignment, tmp_path, batch.Options(), Lines(io.StringIO()))
+        pool = FaultyPool()
+        with pytest.raises(GraderError, match="The data set is missing."):
+            batch._dispatch(run, pool, [e for e in entries if e.file], ids)
+        assert pool.submitted == ["ada"]
+        assert [row[0] for row in book.db.execute("SELECT state FROM attempts")] == ["interrupted"]
+
+
+def test_ctrl_c_stops_the_workers_and_a_rerun_finishes(tmp_path):
+    expected = quick_class(tmp_path / "class", copies=3)  # 21 students: work is left when the second report appears
+    process = start_batch(tmp_path / "class", tmp_path / "out")
+    wait_for_reports(tmp_path / "out", 2, process)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130 and "run the same command again to grade the rest" in output
+    assert_no_workers_left(process.pid)
+    assert {a["state"] for a in attempts(tmp_path / "out")} <= {"finished", "interrupted"}
+    assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
+    assert_complete(tmp_path / "out", expected)
+
+
+def forty_students(folder: Path) -> dict[str, str]:
+    """28 quick, 8 hostile, 4 that train (two pass, two fail), one of them first in line."""
+    expected = quick_class(folder, copies=4, hostile=True)
+    expected |= training_class(folder, ("quin", "rae"))
+    for student, example in (("abe", "passes_as_module"), ("sol", "magics")):
+        (folder / student).mkdir()
+        source = ROOT / "assignments" / ASSIGNMENT / "examples" / example / "submission.py" if example != "magics" else SUBMISSIONS / "magics_and_grade_up_to_here.ipynb"
+        shutil.copy(source, folder / student / source.name)
+        expected[student] = "graded"
+    assert len(expected) == 40
+    return expected
+
+
+@pytest.mark.slow
+def test_forty_submissions_killed_halfway_finish_without_grading_anything_twice(tmp_path):
+    expected = forty_students(tmp_path / "class")
+    out = tmp_path / "out"
+    process = start_batch(tmp_path / "class", out)
+    wait_for_reports(out, 16, process)
+    process.kill()  # like a power cut: no clean-up of any kind
+    process.wait()
+    assert_no_workers_left(process.pid)
+    before = {a["id"]: a for a in attempts(out) if a["state"] == "finished"}
+    assert 12 <= len(before) < 40
+
+    assert run_batch(tmp_path / "class", out) == cli.EXIT_OK
+    assert_complete(out, expected)
+    after = attempts(out)
+    assert all(after_attempt == before[after_attempt["id"]] for after_attempt in after if after_attempt["id"] in before)
+    regraded = {a["student"] for a in after if a["state"] == "finished" and a["id"] not in before}
+    assert regraded == set(expected) - {a["student"] for a in before.values()}
+    assert len([a for a in after if a["state"] == "interrupted"]) <= 2
+    rows = gradebook_rows(out)
+    assert [(rows[s].status, rows[s].score) for s in ("abe", "sol", "quin", "rae")] == [("graded", 100), ("graded", 100), ("graded", 20), ("graded", 20)]
+
+    dom = dump_dom(out / "summary.html")
+    students = {r.attrs["data-student"]: (r.attrs["data-status"], float(r.attrs["data-score"]), int(r.attrs["data-attempts"]))
+                for r in having(dom, "data-status") if r.tag == "tr"}
+    assert students == {s: (row.status, row.score, row.attempts) for s, row in rows.items()}
+    headline = {e.attrs["data-key"]: e.attrs["data-value"] for e in having(dom, "data-key")}
+    assert (headline["students"], headline["graded"], headline["not_graded"], headline["full_marks"]) == ("40", "4", "36", "2")
+    rates = {r.attrs["data-check"]: (int(r.attrs["data-passed"]), int(r.attrs["data-total"])) for r in having(dom, "data-check") if r.tag == "tr"}
+    assert rates == {check: (sum(c.passed for row in rows.values() for c in row.checks if c.id == check), 40)
+                     for check in ("model", "callback", "stopped_by_callback", "accuracy", "reference")}
+    assert not_blank(screenshot(out / "summary.html", tmp_path / "summary.png", "1000,3000"))
+    abe = dump_dom(out / "reports" / "abe" / "report.html")
+    assert [float(v) for v in having(abe, "data-series")[0].attrs["data-values"].split(",")] == [
+        round(v, 4) for v in report(out, "abe")["metrics"]["history"]["accuracy"]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster():
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    python = [sys.executable, "-m"]
+    started = [subprocess.Popen([*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    for name in ("w1", "w2"):
+        started.append(subprocess.Popen([*python, "distributed.cli.dask_worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                         "--no-dashboard", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in started:
+            process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_grades_like_this_machine(tmp_path, dask_cluster):
+    expected = quick_class(tmp_path / "class") | training_class(tmp_path / "class", ("pia",))
+    assert run_batch(tmp_path / "class", tmp_path / "local") == cli.EXIT_OK
+    assert cli.main(["batch", str(tmp_path / "class"), "-a", ASSIGNMENT, "-o", str(tmp_path / "cluster"), "--cluster", dask_cluster, "--progress", "lines"]) == cli.EXIT_OK
+    assert_complete(tmp_path / "cluster", expected)
+    local, cluster = gradebook_rows(tmp_path / "local"), gradebook_rows(tmp_path / "cluster")
+
+    def verdicts(row):  # a crash message's "Last output" holds TensorFlow's log timestamps: compare its headline
+        metrics = row.report["metrics"] or {}
+        checks = [(c.id, c.passed, c.score, c.message) for c in row.checks]
+        return row.status, row.score, row.message.split("\n")[0], checks, metrics.get("test_accuracy"), metrics.get("history")
+
+    assert {s: verdicts(row) for s, row in cluster.items()} == {s: verdicts(row) for s, row in local.items()}
+    assert cluster["pia"].report["metrics"]["test_accuracy"] is not None and TRAINING["pia"][2] == cluster["pia"].score

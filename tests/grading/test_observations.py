@@ -1,0 +1,108 @@
+"""observations.json is untrusted: valid files parse, anything else is refused."""
+
+import json
+import os
+
+import pytest
+
+from grader.grading.observations import Malformed, parse, read
+
+VALID = {
+    "schema": 1,
+    "phases": ["started", "execution", "training", "finished"],
+    "execution": {"cells_run": 4, "missing_names": []},
+    "training": {
+        "fits": [
+            {
+                "context": "training",
+                "epochs_requested": 10,
+                "epochs_run": 2,
+                "history": {"accuracy": [0.8, 0.9], "loss": [0.5, None]},
+                "callbacks": ["EarlyStoppingCallback"],
+                "stop": {"by": "EarlyStoppingCallback", "student": True, "epoch": 2, "method": "on_epoch_end"},
+                "x_shape": [60000, 28, 28],
+                "x_max": 1.0,
+                "finished": True,
+            }
+        ],
+        "graded_fit": 0,
+        "model_saved": True,
+    },
+    "names": {"model": "create_and_compile_model", "callback": "EarlyStoppingCallback", "training": "train_fashion_mnist"},
+    "finished": True,
+}
+
+
+def test_a_valid_file_becomes_typed_observations(tmp_path):
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(VALID))
+    found = read(path)
+    fit = found.training.graded_fit
+    assert found.finished and fit.history["accuracy"] == (0.8, 0.9) and fit.history["loss"] == (0.5, None)
+    assert fit.stop.graded and fit.stop.epoch == 2 and fit.x_shape == (60000, 28, 28) and fit.x_max == 1.0
+
+
+def test_only_the_students_own_class_under_the_graded_name_is_the_graded_stop():
+    other_name = {**VALID, "names": {**VALID["names"], "callback": "myCallback"}}
+    assert not parse(other_name).training.graded_fit.stop.graded
+    keras_class = json.loads(json.dumps(VALID))
+    keras_class["training"]["fits"][0]["stop"]["student"] = False
+    assert not parse(keras_class).training.graded_fit.stop.graded
+    lesson = {**VALID, "names": {"model": None, "callback": None, "training": None}}
+    assert parse(lesson).training.graded_fit.stop.graded  # no graded name: the student's own class is enough
+
+
+def test_cells_passed_over_keep_their_cell_and_line():
+    data = {**VALID, "execution": {"cells_run": 9, "missing_names": [], "cell_errors": [
+        {"cell": 4, "error": {"type": "ValueError", "message": "bad shape", "file": "<cell 4>", "line": 2, "text": "model.fit(x)"}}]}}
+    (entry,) = parse(data).cell_errors
+    assert entry.cell == 4 and entry.error.line == 2 and entry.error.type == "ValueError"
+
+
+def test_missing_file_is_none(tmp_path):
+    assert read(tmp_path / "observations.json") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(schema=2),
+        lambda d: d["training"]["fits"][0].update(epochs_run="2"),
+        lambda d: d["training"]["fits"][0]["history"].update(accuracy=[True]),
+        lambda d: d["training"]["fits"][0]["history"].update(accuracy=["0.99"]),
+        lambda d: d["training"]["fits"][0]["stop"].update(epoch=None),
+        lambda d: d.update(finished="yes"),
+        lambda d: d.update(execution=[]),
+    ],
+)
+def test_wrong_types_are_refused(damage):
+    data = json.loads(json.dumps(VALID))
+    damage(data)
+    with pytest.raises(Malformed):
+        parse(data)
+
+
+def test_nan_and_infinity_are_refused(tmp_path):
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(VALID).replace("0.9]", "NaN]"))
+    with pytest.raises(Malformed):
+        read(path)
+
+
+def test_a_link_to_a_host_file_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps(VALID))
+    os.symlink(secret, tmp_path / "observations.json")
+    with pytest.raises(Malformed, match="cannot be opened safely"):
+        read(tmp_path / "observations.json")
+
+
+def test_a_fifo_or_a_huge_file_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "observations.json")
+    with pytest.raises(Malformed, match="not a regular file"):
+        read(tmp_path / "observations.json")
+    big = tmp_path / "big" / "observations.json"
+    big.parent.mkdir()
+    big.write_bytes(b" " * 6_000_000)
+    with pytest.raises(Malformed, match="larger than"):
+        read(big)
