@@ -1,0 +1,52 @@
+"""`grader validate` and `grader new`: proving assignments grade as stated, and starting new ones."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from grader import api
+from grader import spec as specs
+from grader.cli.common import EXIT_BELOW_FULL, EXIT_OK
+from grader.options import Options
+from grader.text import messages
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    validate = commands.add_parser("validate", help="prove assignments grade as stated: the reference full marks twice, the starter 0, each example its expected.toml")
+    validate.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="names or folders (default: every assignment `grader list` shows)")
+    validate.add_argument("--jobs", "-j", type=int, default=0, help="gradings at once (default: one per core)")
+    validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores // jobs)")
+    validate.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for the graded code (default: bwrap)")
+    validate.add_argument("--out", "-o", type=Path, help="keep every case's reports here (default: a temporary folder)")
+    validate.set_defaults(run=validate_command)
+    new = commands.add_parser("new", help="scaffold a new assignment that `grader validate` passes as it comes")
+    new.add_argument("name", metavar="NAME", help="the assignment's name, e.g. week2_callback")
+    new.add_argument("--dir", type=Path, default=Path("."), help="the course repository: writes DIR/assignments/NAME and DIR/reference/NAME (default: here)")
+    new.add_argument("--title", help="the assignment's title")
+    new.set_defaults(run=new_command)
+
+
+def validate_command(arguments: argparse.Namespace) -> int:
+    from grader import validate
+
+    jobs = arguments.jobs or validate.default_jobs()
+    options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=arguments.threads or validate.threads_per_job(jobs))
+    print(messages.validating(arguments.assignments, jobs, options.threads), file=sys.stderr)
+
+    def progress(spec: specs.AssignmentSpec, outcome: validate.Outcome) -> None:
+        print(messages.validated_case(spec, outcome), file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="grader-validate-") as scratch:
+        found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress)
+    print("\n\n".join(messages.validation_summary(validation) for validation in found))
+    return EXIT_OK if all(validation.ok for validation in found) else EXIT_BELOW_FULL
+
+
+def new_command(arguments: argparse.Namespace) -> int:
+    from grader import scaffold
+
+    print(messages.scaffolded(arguments.name, arguments.dir, scaffold.create(arguments.name, arguments.dir, arguments.title)))
+    return EXIT_OK

@@ -1,0 +1,63 @@
+"""`grader batch` and `grader export`: a whole class into a gradebook, and the gradebook out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader import api
+from grader.cli.common import EXIT_OK, add_grading_options, options_of, spec_of
+from grader.errors import GraderError
+from grader.sandbox.run import Isolation
+from grader.status import Status
+from grader.text import messages
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    batch = commands.add_parser("batch", help="grade a whole class: parallel, resumable, a gradebook and HTML reports")
+    batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="folder (or .zip/.tar.gz) with one file or folder per student; the name is the student id")
+    batch.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
+    batch.add_argument("--out", "-o", type=Path, required=True, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/")
+    batch.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core); TensorFlow threads per job default to cores // jobs")
+    batch.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    batch.add_argument("--regrade", nargs="?", const="all", metavar="STATUSES", help="grade again even if unchanged: all (the default), or a comma list of statuses such as internal,crashed")
+    batch.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto", help="a live bar on a terminal, plain lines otherwise (default: auto)")
+    add_grading_options(batch)
+    batch.set_defaults(run=batch_command)
+    export = commands.add_parser("export", help="write gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook")
+    export.add_argument("batch", type=Path, metavar="BATCH", help="the --out folder of `grader batch`")
+    export.add_argument("--to", type=Path, help="folder to write to (default: BATCH/export)")
+    export.set_defaults(run=export_command)
+
+
+def regrade_choice(choice: str | None) -> frozenset[str] | None:
+    if choice is None:
+        return None
+    chosen = frozenset(part.strip() for part in choice.split(",") if part.strip())
+    known = {"all", *(status.value for status in Status)}
+    if not chosen or chosen - known:
+        raise GraderError(messages.bad_regrade(choice, sorted(known - {"all"})))
+    return chosen
+
+
+def batch_command(arguments: argparse.Namespace) -> int:
+    from grader.batch.progress import for_stream
+
+    spec = spec_of(arguments, arguments.assignment)
+    options = options_of(arguments, spec)
+    if options.isolation is Isolation.NONE:
+        print(messages.UNSANDBOXED, file=sys.stderr)
+    try:
+        result = api.grade_batch(arguments.submissions, spec, arguments.out, options, jobs=arguments.jobs, cluster=arguments.cluster,
+                                 regrade=regrade_choice(arguments.regrade), progress=for_stream(arguments.progress))
+    except KeyboardInterrupt:
+        print(messages.BATCH_INTERRUPTED, file=sys.stderr)
+        return 130
+    print(messages.batch_done(result))
+    return EXIT_OK
+
+
+def export_command(arguments: argparse.Namespace) -> int:
+    print(messages.exported(api.export_gradebook(arguments.batch, arguments.to).paths()))
+    return EXIT_OK

@@ -1,0 +1,57 @@
+"""`grader grade` and `grader check`: one or a few submissions, reports written or shown."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from grader import api
+from grader.cli.common import EXIT_BELOW_FULL, EXIT_INTERNAL, EXIT_OK, add_grading_options, options_of, report_folders, spec_of
+from grader.sandbox.run import Isolation
+from grader.status import Status
+from grader.text import messages
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    grade = commands.add_parser("grade", help="grade submissions and write report.json and report.md")
+    grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION", help=".ipynb or .py files")
+    grade.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
+    grade.add_argument("--out", "-o", type=Path, required=True, help="output folder (one subfolder per submission when several are given)")
+    grade.add_argument("--regrade", action="store_true", help="grade again even if the output folder already holds this submission's report, graded the same way")
+    add_grading_options(grade)
+    grade.set_defaults(run=grade_command)
+    check = commands.add_parser("check", help="self-check one submission before handing it in")
+    check.add_argument("submission", type=Path, metavar="SUBMISSION")
+    check.add_argument("--assignment", "-a", help="assignment name or folder (default: read from the notebook)")
+    check.add_argument("--out", "-o", type=Path, help="also write the reports here")
+    add_grading_options(check)
+    check.set_defaults(run=check_command)
+
+
+def grade_command(arguments: argparse.Namespace) -> int:
+    spec = spec_of(arguments, arguments.assignment)
+    options = options_of(arguments, spec)
+    if options.isolation is Isolation.NONE:
+        print(messages.UNSANDBOXED, file=sys.stderr)
+    folders = report_folders(arguments.submissions)
+    statuses = set()
+    for path in arguments.submissions:
+        out = arguments.out / folders[path] if len(folders) > 1 else arguments.out
+        report = api.grade_to(path, spec, out, options)
+        statuses.add(report.status)
+        print(messages.graded_line(report, out))
+    return EXIT_INTERNAL if Status.INTERNAL in statuses else EXIT_OK
+
+
+def check_command(arguments: argparse.Namespace) -> int:
+    spec = spec_of(arguments, arguments.assignment or api.assignment_of(arguments.submission))
+    options = options_of(arguments, spec)
+    if options.isolation is Isolation.NONE:
+        print(messages.UNSANDBOXED, file=sys.stderr)
+    print(messages.checking(arguments.submission, spec), file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+        report = api.grade_to(arguments.submission, spec, arguments.out or Path(scratch), options)
+    print(api.terminal(report))
+    return EXIT_OK if report.score == report.max_score else EXIT_BELOW_FULL
