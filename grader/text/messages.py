@@ -821,3 +821,14 @@ def notebook_which_assignment(name: str | None, candidates: Sequence[str]) -> st
     if not candidates:
         return f"No assignment grades {what}. Check the spelling, or pass the assignment: check({name!r}, assignment='NAME')."
     return f"Several assignments could grade {what} ({', '.join(candidates)}). Pass one: check({name!r}, assignment='{candidates[0]}')."
+
+
+# -- files the grader writes --------------------------------------------------------------------
+
+
+def unsafe_folder(path: Path, why: str) -> str:
+    return f"{path}: the grader will not write there ({why}). Give an output folder of your own that is a real folder, not a link."
+
+
+def unsafe_file(path: Path) -> str:
+    return f"{path} is a symbolic link or not a regular file, so the grader will not open it. Remove it, or give another output folder."
