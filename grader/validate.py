@@ -26,11 +26,11 @@ from typing import Any
 from grader.text import messages
 from grader.grading import reference
 from grader import spec as specs
-from grader.api import grade_to
+from grader.pipeline import grade_to
 from grader.errors import AssignmentSpecError, GraderError
-from grader.options import Options
+from grader.options import Options, threads_per_job, usable_cores  # noqa: F401  (threads_per_job: the CLI's)
 from grader.reports.report import Report
-from grader.spec import AssignmentSpec
+from grader.spec import AssignmentSpec, own_checks
 from grader.status import Status
 
 EXPECTED_FILE = "expected.toml"
@@ -90,16 +90,7 @@ Progress = Callable[[AssignmentSpec, Outcome], None]  # told of each case as soo
 
 def default_jobs() -> int:
     """Gradings at a time: one per core, each a sandboxed process of its own with one TensorFlow thread."""
-    return max(1, os.cpu_count() or 1)
-
-
-def threads_per_job(jobs: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
-
-
-def own_checks(spec: AssignmentSpec) -> AssignmentSpec:
-    """The spec the reference is graded by: every check but the one comparing with the reference."""
-    return replace(spec, checks=tuple(check for check in spec.checks if check.id != "reference"))
+    return usable_cores()
 
 
 def cases(spec: AssignmentSpec) -> tuple[Case, ...]:

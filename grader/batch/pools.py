@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from grader.text import messages
 from grader.errors import GraderError
 from grader.grading.fingerprint import fingerprint
+from grader.options import usable_cores
 from grader.batch.worker import Job, Outcome, Processes, died_report, load_spec, run_job
 
 
@@ -39,13 +40,6 @@ def _results(done: Any, jobs: dict[Any, Job]) -> list[tuple[Any, Outcome]]:
         except Exception as error:  # a fault of the grader or the cluster, never of the submission
             results.append((handle, lost(job, error)))
     return results
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 class LocalPool:

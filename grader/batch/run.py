@@ -24,19 +24,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.reports import html as html_report
+from grader.files import Folder, write_text
 from grader.batch import intake
 from grader.text import messages
 from grader.batch import summary
 from grader.errors import GraderError
-from grader.batch.pools import DaskPool, LocalPool, usable_cores
+from grader.batch.pools import DaskPool, LocalPool
 from grader.grading.fingerprint import fingerprint
 from grader.batch.gradebook import FILE, Gradebook, now
 from grader.batch.intake import Entry
-from grader.options import Options
+from grader.options import Options, threads_per_job, usable_cores
 from grader.batch.progress import Progress, for_stream
-from grader.reports.report import Report, grader_version, markdown
-from grader.reports.report_json import from_json
+from grader.reports.report import Report
+from grader.reports.write import write
 from grader.checks.scoring import nothing_graded
 from grader.spec import AssignmentSpec
 from grader.status import Status
@@ -68,11 +68,6 @@ class BatchResult:
         return self.out / REPORTS
 
 
-def threads_per_job(jobs: int) -> int:
-    """TensorFlow threads per job, so that the jobs share the cores instead of fighting over them."""
-    return max(1, usable_cores() // jobs)
-
-
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
     with open(out / LOCK, "w") as lock:
@@ -83,33 +78,19 @@ def _locked(out: Path) -> Iterator[None]:
         yield
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` whole, durably: a crash leaves the old file or the new, never half."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-
-
-def write_reports(data: dict[str, Any], spec: AssignmentSpec, folder: Path, student: str) -> Report:
-    folder.mkdir(parents=True, exist_ok=True)
-    report = from_json(data)
-    _write(folder / "report.json", json.dumps(data, indent=2) + "\n")
-    _write(folder / "report.md", markdown(report))
-    _write(folder / "report.html", html_report.render(report, spec, student))
+def write_reports(data: dict[str, Any], spec: AssignmentSpec, out: Path, student: str) -> Report:
+    """A student's reports under ``out/reports/<student>/``, every folder opened without following a link."""
+    report = Report.from_json(data)
+    with Folder.open(out) as batch, batch.sub(REPORTS) as reports, reports.sub(student) as folder:
+        write(report, folder, spec, student)
     return report
 
 
 def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> dict[str, Any]:
     """The report of an entry with nothing gradable in it: status invalid, score 0."""
-    return Report(
-        assignment=spec.name, assignment_version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
-        status=Status.INVALID, message=entry.problem, score=0.0, max_score=spec.max_score, checks=nothing_graded(spec).checks,
-        metrics=None, reference=None, output="", output_truncated=False, sandbox=options.isolation.value,
-        duration_seconds=0.0, graded_at=now(), grader_version=grader_version(),
-    ).to_json()
+    return Report.of(assignment=spec.name, version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
+                     status=Status.INVALID, message=entry.problem, score=nothing_graded(spec, messages.not_graded()),
+                     sandbox=options.isolation.value).to_json()
 
 
 class _Run:
@@ -120,7 +101,7 @@ class _Run:
         self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
 
     def record(self, attempt: int, outcome: Outcome, running: int) -> None:
-        write_reports(outcome.report, self.spec, self.out / REPORTS / outcome.student, outcome.student)
+        write_reports(outcome.report, self.spec, self.out, outcome.student)
         self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
         self.graded += 1
         if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
@@ -145,7 +126,7 @@ def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: f
         if last is None or (regrade is not None and (ALL in regrade or last["status"] in regrade)):
             todo.append(entry)
         elif not (run.out / REPORTS / entry.student / "report.html").is_file():
-            write_reports(json.loads(last["report"]), run.spec, run.out / REPORTS / entry.student, entry.student)
+            write_reports(json.loads(last["report"]), run.spec, run.out, entry.student)
     return todo
 
 
@@ -176,7 +157,7 @@ def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: di
 
 
 def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path) -> None:
-    _write(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec)))
+    write_text(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec)))
 
 
 def grade_batch(

@@ -191,3 +191,31 @@ def describe() -> str:
         lines = [f"MNIST: {source.path} ({source.origin}; {kind})"]
     lines += ["searched, in order:"] + [f"  {path}  ({origin})" for path, origin, _ in search_path()]
     return "\n".join(lines + ([] if lines[0].startswith("MNIST: /") and "SUBSET" not in lines[0] else [f"for the real file: {FIX}"]))
+
+
+def _raw_files(served: Decoded, folder: Path) -> tuple[tuple[tuple[Path, str], ...], Path]:
+    """``mnist.npz`` holding the served arrays, where ``mnist.load_data()`` and the notebooks' own paths read it."""
+    from grader.data.dataset import npz_bytes, write_once
+
+    served_file = write_once(folder / FILE, lambda: npz_bytes(served))
+    return ((served_file, f"datasets/{FILE}"),), served_file
+
+
+def _describe_source() -> str:
+    source = locate()
+    return f"MNIST ({source.path}, {source.origin}{'; a SUBSET' if source.subset else ''})"
+
+
+def _identity() -> str:
+    source = locate()
+    info = source.path.stat()
+    return f"{source.path}:{info.st_size}:{info.st_mtime_ns}:{source.subset}"
+
+
+def _dataset():
+    from grader.data.dataset import Dataset
+
+    return Dataset("mnist", "MNIST", (28, 28), 10, lambda: decoded(), _describe_source, _raw_files, "mnist", _identity)
+
+
+DATASET = _dataset()

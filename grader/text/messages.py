@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-ALL_CELLS_HINT = "Only cells tagged `graded` run when a notebook has such tags; put what the graded code needs in them."
+from grader.text.errors import ALL_CELLS_HINT, HINTS, _where, brief, hint, limit_hint, location, path_hint  # noqa: F401
+
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -47,94 +48,17 @@ def no_code(path: Path) -> str:
     return f"{path.name} has no code cells to grade. Write your solution in the starter's code cells and hand the notebook in again."
 
 
-def _where(label: str, line: int | None, text: str | None) -> str:
-    place = f"{label}, line {line}" if line else label
-    return f"{place}:  {text}" if text else place
+def syntax_error(submission: Any, error: Any) -> str:
+    where = location(error) if error.file else submission.path.name
+    return f"{submission.path.name} has a syntax error in {where}\n{error.message}. Fix that line; running the cell in Jupyter shows the same error."
 
 
-def syntax_error(path: Path, label: str, error: SyntaxError) -> str:
-    where = _where(label, error.lineno, (error.text or "").strip() or None)
-    return f"{path.name} has a syntax error in {where}\n{error.msg}. Fix that line; running the cell in Jupyter shows the same error."
-
-
-def unparsable(path: Path, label: str, error: Exception) -> str:
-    return f"{path.name}: Python cannot parse {label} ({type(error).__name__}). Simplify that cell's code."
+def translation_too_slow(path: Path, seconds: float) -> str:
+    return (f"{path.name}: translating its IPython magics and shell commands took longer than {seconds:g} seconds, so nothing was run. "
+            "Remove the % and ! lines the exercise does not need, and hand the notebook in again.")
 
 
 # -- running ------------------------------------------------------------------------------------
-
-HINTS = (
-    ("KeyError", "'acc'", "Keras 3 names the training accuracy logs['accuracy']; 'acc' was the TensorFlow 1 name."),
-    ("TypeError", "'NoneType' and 'float'", "A logs.get(...) returned None: that key is not in the logs. Keras 3 logs 'accuracy' and 'loss' ('acc' was the TensorFlow 1 name)."),
-    ("AttributeError", "Optimizer", "tf.train.AdamOptimizer and its kin are TensorFlow 1; write tf.keras.optimizers.Adam() or optimizer='adam'."),
-    ("ValueError", "{'lr'", "Keras 3 renamed the optimizer argument lr to learning_rate: write Adam(learning_rate=0.001)."),
-    ("TypeError", "'lr'", "Keras 3 renamed the optimizer argument lr to learning_rate: write Adam(learning_rate=0.001)."),
-    ("AttributeError", "fit_generator", "Keras 3 removed fit_generator: model.fit takes generators and datasets itself."),
-    ("AttributeError", "predict_classes", "Keras 3 removed predict_classes: write np.argmax(model.predict(x), axis=-1)."),
-    ("RuntimeError", "compile()", "The model was never compiled (an earlier cell that compiles it failed?). Fix that cell first."),
-    ("ValueError", "compile()", "The model was never compiled (an earlier cell that compiles it failed?). Fix that cell first."),
-    ("Exception", "URL fetch failure", "Grading runs offline, and load_data() found no file where it looked, so it tried to download. "
-                                       "Pass no path, or the file name or relative path the instructions give (data/mnist.npz); a path from your own computer does not exist here."),
-    ("InvalidArgumentError", "label value", "A label is outside the model's outputs: the last layer needs one unit per class, Dense(10) for labels 0–9."),
-    ("InvalidArgumentError", "is not in [0, ", "A label is outside the model's outputs: the last layer needs one unit per class, Dense(10) for labels 0–9."),
-    ("NameError", "", ALL_CELLS_HINT + " Also check the spelling."),
-    ("ModuleNotFoundError", "", "Grading runs offline with only the course's packages installed; remove the import or use one of those."),
-    ("FileNotFoundError", "", "Grading runs in a fresh folder; load the data with tf.keras.datasets.fashion_mnist.load_data()."),
-    ("SystemExit", "", "Do not call exit() or sys.exit() in graded code."),
-)
-
-
-def brief(message: str, limit: int = 300) -> str:
-    """The informative lines of an error message: TensorFlow's graph tracebacks and node names left out."""
-    noise = ("Graph execution error", "Detected at node", "File ", "[[{{node", "[Op:")
-    lines = [line.strip() for line in message.splitlines()]
-    kept = [line for line in lines if line and not line.startswith(noise) and not line.startswith(("\t",))]
-    text = " ".join(kept) or message.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def hint(error_type: str, message: str) -> str:
-    for kind, fragment, advice in HINTS:
-        if error_type == kind and fragment in message:
-            return advice
-    return "Run the notebook top to bottom in Jupyter (Kernel → Restart & Run All) to see the same error."
-
-
-def location(error: Any) -> str:
-    """Where a student error happened, in the student's terms: cell and line, or file and line."""
-    if not error.file:
-        return "outside your code (the traceback below shows where)"
-    label = error.file[1:-1] if error.file.startswith("<") else Path(error.file).name
-    return _where(label, error.line, error.text)
-
-
-def limit_hint(text: str, limits: Any) -> str | None:
-    """Advice when an error is the kernel enforcing a limit the student cannot see."""
-    if "No space left on device" in text:
-        return (f"Each run gets {limits.scratch_mb:,} MB of scratch space (limit `scratch_mb`) in its working folder, "
-                "/tmp and /dev/shm each, and what is stored there counts towards the memory limit. Write less, or delete files you no longer need.")
-    if "Resource temporarily unavailable" in text or "can't start new thread" in text:
-        return (f"Each run may have at most {limits.processes:,} processes and threads (limit `processes`; TensorFlow "
-                "alone uses about 100). Do not start processes or threads in a loop.")
-    if "Read-only file system" in text:
-        return "Grading runs on a read-only system: write files only in the working folder, the home folder or /tmp."
-    return None
-
-
-WINDOWS_PATH = re.compile(r"""['"][A-Za-z]:[\\/]""")
-
-
-def path_hint(error: Any) -> str | None:
-    """Advice when the failing line opens a file by a path that exists only on the student's machine."""
-    line = error.text or ""
-    if WINDOWS_PATH.search(line):
-        return ("That line opens a Windows path (C:\\...), which exists only on your computer; grading runs on Linux in a fresh "
-                "folder. Open the data by the path the instructions give (for MNIST: data/mnist.npz), or call load_data() without a path.")
-    if re.search(r"""['"](/Users/|/home/|/content/|/kaggle/|/mnt/)""", line):
-        return ("That line opens an absolute path from your own machine or notebook service; grading runs in a fresh folder. "
-                "Use the path the instructions give, relative to the notebook (for MNIST: data/mnist.npz).")
-    return None
-
 
 def student_error(submission: Any, error: Any, limits: Any = None) -> str:
     advice = (limit_hint(f"{error.type}: {error.message}", limits) if limits else None) or path_hint(error) or hint(error.type, error.message)
@@ -287,160 +211,6 @@ FIT_SELECTION_WORDS = {"last_with_callback": "the last one given a callback", "l
 
 def lesson_note(fit_index: int | None, total: int, selection: str) -> str:
     return f"No training function, so the notebook's own training was graded: model.fit call {fit_index} of the {total} that ran ({FIT_SELECTION_WORDS[selection]})."
-
-
-# -- checks -------------------------------------------------------------------------------------
-
-ROLE_WORDS = {"model": "your model", "callback": "myCallback", "training": "your training code"}
-
-
-def not_reached(name: str) -> str:
-    return f"`{name}` could not be checked because grading stopped earlier; fix the problem reported above first."
-
-
-def model_problem(probe: Any, name: str) -> str | None:
-    if probe.error is not None:
-        return f"Calling `{name}()` raised {probe.error.type}: {probe.error.message} (in {location(probe.error)})."
-    if not probe.is_keras_model:
-        return f"`{name}()` returned a {probe.type}, not a Keras model. Return the model you built."
-    if not probe.compiled:
-        return f"`{name}()` returned a model that is not compiled. Call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']) before returning it."
-    if "accuracy" not in probe.compile_config:
-        return f"`{name}()` compiles the model without an accuracy metric. Add metrics=['accuracy'] to model.compile so training reports accuracy."
-    if probe.optimizer_steps:
-        return f"`{name}()` returned a model that was already trained ({probe.optimizer_steps} steps). Return it untrained; training belongs in the training function."
-    if probe.call_error is not None:
-        return f"The model cannot take a batch of 28×28 images, shape (None, 28, 28): {probe.call_error.type}: {probe.call_error.message[:300]}. Start with keras.Input(shape=(28, 28)) followed by a Flatten layer."
-    if probe.output_shape != (2, 10):
-        shown = probe.output_shape[1:] if probe.output_shape else "nothing"
-        return f"For each image the model outputs {shown}, but Fashion MNIST has 10 classes. End with Dense(10, activation='softmax')."
-    sums = probe.output_row_sums
-    if probe.output_min is None or probe.output_min < 0 or any(s is None or abs(s - 1) > 1e-3 for s in sums):
-        return "The model's outputs are not probabilities (each ≥ 0, summing to 1 per image). Use activation='softmax' on the last layer."
-    return None
-
-
-def model_ok(name: str) -> str:
-    return f"`{name}()` returns a compiled, untrained model: (None, 28, 28) → 10 probabilities, with an accuracy metric."
-
-
-def callback_raised(name: str, logs: dict, error: Any) -> str:
-    return f"`{name}.on_epoch_end` raised {error.type}: {error.message} when given logs={logs} (in {location(error)}). {hint(error.type, error.message)}"
-
-
-def _key(condition: Any) -> str:
-    return f"logs['{condition.metric}'] {condition.stops_when} {condition.threshold:g}"
-
-
-def callback_wrong(name: str, logs: dict, should_stop: bool, condition: Any) -> str:
-    value = logs.get(condition.metric)
-    if should_stop:
-        return (f"Given logs with {condition.metric} {value}, `{name}` did not stop training, but {value} already meets "
-                f"{condition}. Set self.model.stop_training = True when {_key(condition)}.")
-    return (f"Given logs with {condition.metric} {value}, `{name}` stopped training, but {value} does not meet {condition} yet. "
-            f"Stop only once {_key(condition)}.")
-
-
-def callback_ok(name: str, condition: Any) -> str:
-    return f"`{name}` keeps training until {condition} and asks to stop once it holds."
-
-
-def no_callback_class(names: Any) -> str:
-    return (f"No callback class of yours was found: the notebook defines no `{names.callback}` and passes no callback class it "
-            f"defines to model.fit. Write class {names.callback}(tf.keras.callbacks.Callback) and pass callbacks=[{names.callback}()].")
-
-
-def training_problem(fit: Any, training: Any, names: Any, max_epochs: int, condition: Any, lesson: bool = False) -> str | None:
-    if training is None:
-        return not_reached(names.training)
-    if training.error is not None and fit is None:
-        return f"`{names.training}` raised {training.error.type}: {training.error.message} (in {location(training.error)}). {hint(training.error.type, training.error.message)}"
-    if fit is None and lesson:
-        return f"No model.fit ran, so no training could be observed. Fit your model with callbacks=[{names.callback}()]."
-    if fit is None:
-        return f"`{names.training}` never called model.fit, so no training could be observed. Call model.fit(..., callbacks=[{names.callback}()]) in it."
-    if fit.error:
-        kind, _, text = fit.error.partition(": ")
-        if any(kind == k and fragment in text for k, fragment, _ in HINTS):
-            advice = hint(kind, text)
-        elif "label" in text or "shape" in text or "rank" in text:
-            advice = "Check that the model's input and output shapes match the images and the 10 labels."
-        else:
-            advice = "Fix that error: the notebook's own run of model.fit must finish, with your callback running without errors."
-        return f"Training failed inside model.fit: {kind}: {brief(text, 500).rstrip('.')}. {advice}"
-    if fit.epochs_requested > max_epochs:
-        who = "Your model.fit call" if lesson else f"`{names.training}`"
-        return f"{who} asked for {fit.epochs_requested} epochs; the exercise allows at most {max_epochs}. Pass epochs={max_epochs}."
-    if names.callback not in fit.callbacks:
-        return f"model.fit was not given a `{names.callback}` (callbacks passed: {', '.join(fit.callbacks) or 'none'}). Pass callbacks=[{names.callback}()]."
-    if condition.metric not in fit.history:
-        return f"Training logged no '{condition.metric}' metric, so the callback had nothing to read. Compile with metrics=['accuracy']."
-    return None
-
-
-def _value_at(fit: Any, metric: str, epoch: int) -> str:
-    values = fit.history.get(metric, ())
-    return f"{values[epoch - 1]:.4f}" if 0 < epoch <= len(values) and values[epoch - 1] is not None else "unknown"
-
-
-def stop_problem(fit: Any, name: str, reached: int | None, condition: Any) -> str | None:
-    stop = fit.stop
-    first = f"{condition} first held in epoch {reached}." if reached else f"{condition} never held."
-    first = first[0].upper() + first[1:]
-    if stop is None:
-        return f"Training ran all {fit.epochs_run} of {fit.epochs_requested} epochs: the epoch limit ended it, not your callback. {first}"
-    if stop.by != name or not stop.graded:
-        who = f"`{stop.by}`" if stop.by else "code outside any callback"
-        return f"stop_training was set by {who}, not by your own `{name}`, in epoch {stop.epoch}. Let your callback stop training."
-    if stop.method != "on_epoch_end":
-        return f"`{name}` set stop_training in {stop.method}, during epoch {stop.epoch}. Check the {condition.metric} in on_epoch_end, once per epoch."
-    if stop.epoch != reached:
-        return (f"`{name}` stopped training in epoch {stop.epoch}, where training {condition.metric} was "
-                f"{_value_at(fit, condition.metric, stop.epoch)}. {first} Stop at the first epoch where {condition}.")
-    if stop.epoch >= fit.epochs_requested:
-        return f"`{name}` stopped in the last epoch ({stop.epoch} of {fit.epochs_requested}), when the epoch limit would have stopped training anyway."
-    return None
-
-
-def logs_disagree_with_model(measured: float, condition: Any) -> str:
-    return (f"The training logs claim {condition}, but the grader measured {condition.metric} {measured:.4f} on the training "
-            "images with the saved model. The logs do not match the model.")
-
-
-def logs_unconfirmed(problem: str) -> str:
-    return f"The training logs say your callback stopped training at the right epoch, but the grader could not measure the saved model to confirm them. {problem}".strip()
-
-
-def stop_ok(name: str, fit: Any, condition: Any) -> str:
-    return (f"`{name}` stopped training in epoch {fit.stop.epoch} of {fit.epochs_requested}, the first where {condition} "
-            f"({condition.metric} {_value_at(fit, condition.metric, fit.stop.epoch)}).")
-
-
-def no_trained_model(training: Any) -> str:
-    if training is not None and training.error is not None:
-        return f"There is no trained model to evaluate: training raised {training.error.type}: {training.error.message[:300]}."
-    return "There is no trained model to evaluate: training did not finish."
-
-
-def held_out(value: float, threshold: float) -> str:
-    verdict = "reaches" if value >= threshold else "falls short of"
-    advice = "" if value >= threshold else " Check the model and the training, and that the images are normalised to [0, 1]."
-    return f"The grader measured {value:.4f} accuracy on held-out images the model never saw, which {verdict} the required {threshold}.{advice}"
-
-
-def no_comparison(problem: str) -> str:
-    return f"No held-out accuracy to compare with the reference. {problem}".strip()
-
-
-def compared(student: float, expected: float, tolerance: float) -> str:
-    gap = expected - student
-    if gap <= tolerance:
-        return f"Held-out accuracy {student:.4f} against the reference's {expected:.4f}: within {tolerance}."
-    return f"Held-out accuracy {student:.4f} trails the reference's {expected:.4f} by {gap:.4f}, more than {tolerance}. Compare your model and training with the instructions."
-
-
-def not_graded() -> str:
-    return "Not checked: grading stopped before the checks (see the message above)."
 
 
 # -- the grader's own faults ---------------------------------------------------------------------
@@ -832,3 +602,62 @@ def unsafe_folder(path: Path, why: str) -> str:
 
 def unsafe_file(path: Path) -> str:
     return f"{path} is a symbolic link or not a regular file, so the grader will not open it. Remove it, or give another output folder."
+
+
+# -- resolving assignments, reading specs ---------------------------------------------------------
+
+THRESHOLDS_MOVED = ("[thresholds] was split: the callback's condition and epoch limit go in a [callback] table "
+                    "(metric, stops_when, threshold, max_epochs), test_accuracy becomes `at_least` of the accuracy check and "
+                    "reference_tolerance `tolerance` of the reference check, in their [[checks]] entries (see docs/authoring.md).")
+
+
+def assignment_not_a_name(given: str, from_submission: bool) -> tuple[str, str]:
+    if from_submission:
+        return (f"is {given!r}, which is not the name of an assignment",
+                "A notebook may only name one of the assignments the grader was given; ask your instructor for the assignment's name, or pass --assignment.")
+    return f"is {given!r}", "Give an assignment's name (letters, digits, _ and -) or the path of its folder."
+
+
+def local_checks_problem(error: Any) -> tuple[str, str]:
+    if error.problem == "broken":
+        return f"cannot be loaded: {error.fix}", "Fix the file; `python checks.py` in its folder shows the same error."
+    other = f"{error.fix} defines it differently" if error.fix else "it is a built-in check"
+    return f"defines a check named {error.key!r}, but {other}", "Check ids are shared by every assignment: rename the function, and its [[checks]] id."
+
+
+def overridable(spec: Any) -> str:
+    from grader.checks.registry import arguments
+
+    settings = ["seed"] + (["threshold", "metric", "stops_when", "max_epochs", "strict_epochs"] if spec.callback else [])
+    settings += [f"{check.id}.{argument.name}" for check in spec.checks for argument in arguments(check.id)]
+    return f"Use one of: {', '.join(settings)} (e.g. --set threshold=0.99)."
+
+
+# -- notes ---------------------------------------------------------------------------------------
+
+ADAPTATIONS = {
+    "bare_callback": "model.fit was given a callback object, not a list; Keras 3 wants callbacks=[...], so the grader wrapped it in one.",
+    "model_assigned": "The callback assigns self.model, which Keras 3 no longer allows (set_model does it); the grader let the assignment work as Keras 2 did.",
+    "load_data_path": ("load_data(path=...) was given a path; Keras 3 accepts only a file name there and raises ValueError, so the grader read "
+                       "the file as Keras 2 did. For Keras 3, load the file with np.load(path) (keys x_train, y_train, x_test, y_test) "
+                       "or call load_data() without a path."),
+    "backslash_path": ("The path to the data uses a Windows backslash (data\\mnist.npz); grading runs on Linux, so the grader read it with a "
+                       "slash. Write data/mnist.npz (or os.path.join('data', 'mnist.npz')) so it works everywhere."),
+}
+
+
+def adaptation_note(submission: Any, adaptation: Any) -> str:
+    where = location(adaptation) if adaptation.file else "your code"
+    return f"Keras 2 code in {where}: {ADAPTATIONS.get(adaptation.code, adaptation.code)}"
+
+
+def epochs_asked_note(requested: int, allowed: int) -> str:
+    return f"model.fit asked for {requested} epochs, more than the {allowed} this exercise allows; what counts is how many ran, so this is only a note. Pass epochs={allowed}."
+
+
+def rerun_note() -> str:
+    return "The run stopped in a cell (see the message above); the cells before it were run again on their own, and the checks grade what they define."
+
+
+def not_graded() -> str:
+    return "Not checked: grading stopped before this check could run (see the message above)."

@@ -1,0 +1,147 @@
+"""The student's callback class tried alone, on cases drawn fresh for every grading.
+
+``draw`` makes the cases: sequences of epoch logs whose watched metric stays on the "keep
+training" side of the threshold for a random number of epochs and then, in most cases, crosses it
+by a random distance (near or far); the threshold itself is never used, so ``>`` and ``>=`` are
+equally right. The graded run's own logs are replayed too, to confirm the stop it claims. ``try_callback``
+runs ``harness/probe_callback.py`` in a sandbox of its own, where only the submission's definitions
+run, and matches every answer to a case sent: a missing, extra or malformed answer counts against
+the callback.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+from grader.checks.facts import CallbackAnswer, CallbackCase, CallbackTrial, StopCondition, Training
+from grader.grading import observations
+from grader.grading.load import Submission
+from grader.grading.workspace import run_harness, workspace
+from grader.options import Options
+from grader.sandbox.intake import Untrusted, read_untrusted
+from grader.sandbox.limits import Limits
+from grader.sandbox.run import Outcome
+
+TRIAL_LIMITS = Limits(wall_seconds=180, cpu_seconds=360, memory_mb=3072, output_bytes=100_000)
+CASES = 6
+NEAR, FAR = (0.002, 0.008), (0.02, 0.12)  # how far past the threshold a case's deciding value sits, as a fraction of the scale
+
+
+@dataclass(frozen=True)
+class Job:
+    submission: Submission
+    names: tuple[str, ...]  # the class names to try, first found wins
+    cases: tuple[CallbackCase, ...]
+    seed: int
+    image_shape: tuple[int, ...]
+    classes: int
+
+
+def _scale(condition: StopCondition) -> float:
+    return 1.0 if condition.metric == "accuracy" else max(abs(condition.threshold), 0.1)
+
+
+def _value(condition: StopCondition, side: int, distance: float) -> float:
+    """A value ``distance`` (a fraction of the scale) on the stop side (side 1) or the keep-training side (-1)."""
+    direction = 1 if condition.rising else -1
+    value = condition.threshold + side * direction * distance * _scale(condition)
+    return round(min(1.0, max(0.0, value)) if condition.metric == "accuracy" else max(0.0, value), 5)
+
+
+def _logs(condition: StopCondition, value: float, draw: random.Random) -> dict[str, float]:
+    other = "loss" if condition.metric == "accuracy" else "accuracy"
+    return {condition.metric: value, other: round(draw.uniform(0.25, 0.6) if other == "loss" else draw.uniform(0.7, 0.9), 5)}
+
+
+def draw(condition: StopCondition, count: int = CASES, draw: random.Random | None = None) -> tuple[CallbackCase, ...]:
+    """Cases on both sides of the threshold, near and far, stopping at varying epochs; a fresh draw each grading."""
+    draw = draw or random.SystemRandom()
+    cases = []
+    plans = [(stops, near) for stops in (True, False) for near in (True, False)]
+    plans += [(draw.random() < 0.6, draw.random() < 0.5) for _ in range(max(0, count - len(plans)))]
+    draw.shuffle(plans)
+    for index, (stops, near) in enumerate(plans[:count]):
+        before = draw.randint(0, 4)
+        logs = [_logs(condition, _value(condition, -1, draw.uniform(*FAR) + 0.01 * step), draw) for step in range(before, 0, -1)]
+        deciding = _value(condition, 1 if stops else -1, draw.uniform(*(NEAR if near else FAR)))
+        logs.append(_logs(condition, deciding, draw))
+        if stops:
+            logs += [_logs(condition, _value(condition, 1, draw.uniform(*FAR)), draw) for _ in range(draw.randint(0, 2))]
+        case_id = f"c{index}-{draw.getrandbits(32):08x}"
+        cases.append(CallbackCase(case_id, tuple(logs), draw.randint(0, 7), before + 1 if stops else None))
+    return tuple(cases)
+
+
+def replay(training: Training | None, condition: StopCondition) -> CallbackCase | None:
+    """The graded fit's own logs, as a case: the callback must stop where the run claims it did, not before."""
+    fit = training.graded_fit if training else None
+    if fit is None or fit.stop is None or condition.metric not in fit.history:
+        return None
+    epochs = min(fit.epochs_run, len(fit.history[condition.metric]))
+    logs = tuple({key: values[epoch] for key, values in fit.history.items() if epoch < len(values) and values[epoch] is not None}
+                 for epoch in range(epochs))
+    return CallbackCase("replay", logs, fit.initial_epoch, fit.stop.epoch, replay=True)
+
+
+def answers_of(data: object, cases: tuple[CallbackCase, ...]) -> tuple[dict[str, CallbackAnswer], tuple[str, ...]] | None:
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), list):
+        return None
+    sent = {case.id for case in cases}
+    answers: dict[str, CallbackAnswer] = {}
+    unexpected = []
+    for entry in data["answers"][:100]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            return None
+        stopped = entry.get("stopped_at")
+        if entry["id"] not in sent or entry["id"] in answers or (stopped is not None and (not isinstance(stopped, int) or isinstance(stopped, bool))):
+            unexpected.append(str(entry["id"])[:40])
+            continue
+        try:
+            error = observations.error(entry.get("error"))
+        except observations.Malformed:
+            return None
+        answers[entry["id"]] = CallbackAnswer(entry["id"], stopped, error)
+    return answers, tuple(unexpected)
+
+
+def try_callback(job: Job, options: Options) -> CallbackTrial:
+    """Run the class alone on every case, in its own sandbox; the answers matched to the cases."""
+    with workspace(options) as space:
+        cells = [{"index": index, "number": cell.number, "source": cell.source, "filename": f"/submission/{job.submission.path.name}"}
+                 for index, cell in enumerate(job.submission.cells)]
+        harness_job = {
+            "submission": {"kind": job.submission.kind, "module_name": job.submission.path.stem, "cells": cells},
+            "names": list(job.names), "seed": job.seed, "image_shape": list(job.image_shape), "classes": job.classes,
+            "cases": [{"id": case.id, "first_epoch": case.first_epoch, "logs": [dict(logs) for logs in case.logs]} for case in job.cases],
+        }
+        ran = run_harness(space, "probe_callback.py", harness_job, TRIAL_LIMITS, options, [])
+        try:
+            raw = read_untrusted(space.out / "callback.json", 1_000_000)
+        except Untrusted:
+            raw = None
+    if ran.outcome is not Outcome.FINISHED or raw is None:
+        return CallbackTrial(None, job.cases, {}, problem=f"{ran.outcome.value}, exit {ran.exit_code}")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = None
+    parsed = answers_of(data, job.cases)
+    if parsed is None or not isinstance(data, dict):
+        return CallbackTrial(None, job.cases, {}, problem="malformed")
+    found = data.get("class") if isinstance(data.get("class"), str) else None
+    errors = tuple(e for entry in data.get("definition_errors", [])[:20] if isinstance(entry, dict)
+                   if (e := _safe_error(entry.get("error"))) is not None) if isinstance(data.get("definition_errors"), list) else ()
+    if found is None:
+        return CallbackTrial(None, job.cases, {}, problem="no_class", definition_errors=errors)
+    answers, unexpected = parsed
+    return CallbackTrial(found[:200], job.cases, answers, unexpected, definition_errors=errors)
+
+
+def _safe_error(data: object):
+    try:
+        return observations.error(data)
+    except observations.Malformed:
+        return None
+
