@@ -121,9 +121,9 @@ class PendingEvaluation:
         self.space = space
         job = {**job, "ready": space.inside(space.job / "ready", "/job/ready"), "cancelled": space.inside(space.job / "cancelled", "/job/cancelled"),
                "manifest": space.inside(space.job / MANIFEST, f"/job/{MANIFEST}"),
-               "data": data_job(space, provision.real, True, None)}
+               "data": data_job(space, provision.real, True, None), "served": data_job(space, provision.served, True, None, "/served")}
         limits = replace(EVALUATION_LIMITS, wall_seconds=EVALUATION_LIMITS.wall_seconds + waiting_seconds)
-        mounts = data_mounts(space, provision, provision.real, raw_files=False)
+        mounts = data_mounts(space, provision, raw_files=False)
         self.runs: list[SandboxRun] = []
         target = lambda: self.runs.append(run_harness(space, "evaluate_model.py", job, limits, options, mounts))  # noqa: E731
         self.thread = threading.Thread(target=target, daemon=True)

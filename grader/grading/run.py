@@ -87,7 +87,7 @@ def _run(submission: Submission, spec: AssignmentSpec, space: Workspace, options
         if on_event and isinstance(event, dict) and event.get("kind") == "epoch":
             on_event({key: event[key] for key in ("kind", "epoch", "of", "accuracy", "loss") if key in event})
 
-    mounts = data_mounts(space, provision, provision.served, raw_files=True)
+    mounts = data_mounts(space, provision, raw_files=True)
     ran = run_harness(space, "run_submission.py", job(submission, spec, space, provision, cells), limits, options, mounts, listener)
     try:
         found = observations.read(space.out / "observations.json")

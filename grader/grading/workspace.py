@@ -74,12 +74,12 @@ def workspace(options: Options) -> Iterator[Workspace]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def data_job(space: Workspace, arrays: Decoded, normalize: bool, keras_name: str | None) -> dict:
-    """Where the harness finds the arrays it may see (at /data), and which Keras dataset to serve."""
+def data_job(space: Workspace, arrays: Decoded, normalize: bool, keras_name: str | None, at: str = "/data") -> dict:
+    """Where the harness finds the arrays it may see (mounted at ``at``), and which Keras dataset to serve."""
     job: dict = {"normalize": normalize, "keras_name": keras_name}
     for name in ("train_images", "train_labels", "test_images", "test_labels"):
         host = getattr(arrays, name)
-        job[name] = space.inside(host, f"/data/{host.name}")
+        job[name] = space.inside(host, f"{at}/{host.name}")
     return job
 
 
@@ -158,12 +158,14 @@ def run_harness(space: Workspace, script: str, job: dict, limits: Limits, option
                scratch=(HOME,), on_results=frames.feed)
 
 
-def data_mounts(space: Workspace, provision: Provision, arrays: Decoded, raw_files: bool) -> list[Mount]:
-    """The arrays at /data, and (for the student's run) the raw files where Keras and the notebook look."""
-    if not space.isolated and raw_files:
-        link_unisolated(provision, space.work)
-    mounts = [Mount(arrays.directory, "/data")]
-    return mounts + ([Mount(source, target) for source, target in provision.mounts] if raw_files else [])
+def data_mounts(space: Workspace, provision: Provision, raw_files: bool) -> list[Mount]:
+    """What a run may see of the data. The student's run (``raw_files``): the served arrays at /data and the raw files
+    where Keras and the notebook look. The evaluation process: the real arrays at /data, the served ones at /served."""
+    if raw_files:
+        if not space.isolated:
+            link_unisolated(provision, space.work)
+        return [Mount(provision.served.directory, "/data"), *(Mount(source, target) for source, target in provision.mounts)]
+    return [Mount(provision.real.directory, "/data"), Mount(provision.served.directory, "/served")]
 
 
 def readable(job: Path) -> None:

@@ -185,7 +185,11 @@ def _arrays(data: dict) -> dict:
 
 
 def assignment_measure(job: dict, files: dict, arrays: dict, keras) -> dict | None:
-    """The assignment's trusted experiments: ``measure(models, data[, seed])`` of its probes.py, on the variant files."""
+    """The assignment's trusted experiments: ``measure(model[, data][, served][, seed][, keras])`` of its probes.py.
+
+    ``model(name)`` loads the variant ``name`` the student's run sent (safe mode; None when there is none),
+    ``data(split)`` the real (images, labels), ``served(split)`` those the student's sandbox got.
+    """
     if not job.get("assignment_probes"):
         return None
     module: dict = {"__name__": "assignment_measure"}
@@ -197,13 +201,31 @@ def assignment_measure(job: dict, files: dict, arrays: dict, keras) -> dict | No
     def model(name: str):
         return load(keras, files[name]) if name in files else None
 
-    offered = {"data": lambda split: arrays[split], "seed": job["seed"], "keras": keras}
+    import numpy as np
+
+    def served(split: str):
+        paths = job["served"]
+        return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
+                np.asarray(np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False)))
+
+    offered = {"data": lambda split: arrays[split], "served": served, "seed": job["seed"], "keras": keras}
     wanted = {key: value for key, value in offered.items() if key in inspect.signature(function).parameters}
     keras.utils.set_random_seed(job["seed"])
     try:
         return function(model, **wanted)
     except BaseException as error:  # instructor code on a student's model: a value, not a crash
         return {"measure_error": _short(error)}
+
+
+def finite(value):
+    """JSON-safe: non-finite floats become None, at any depth."""
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else None
+    if isinstance(value, dict):
+        return {str(key): finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
 
 
 def _end_when_called_off(job: dict) -> None:
@@ -231,7 +253,7 @@ def main(job_path: str) -> int:
     manifest = json.loads(Path(job["manifest"]).read_text())
     files = {spec["name"]: spec["file"] for spec in manifest["models"]}
     result = {"models": {spec["name"]: measure(job, spec, arrays, keras) for spec in manifest["models"]}}
-    result["assignment"] = assignment_measure(job, {name[len("variant-"):]: path for name, path in files.items() if name.startswith("variant-")}, arrays, keras)
+    result["assignment"] = finite(assignment_measure(job, {name[len("variant-"):]: path for name, path in files.items() if name.startswith("variant-")}, arrays, keras))
     Results().send("evaluation.json", json.dumps(result, allow_nan=False, default=str).encode())
     return 0
 
