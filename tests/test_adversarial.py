@@ -79,7 +79,7 @@ def grade(path: Path, assignment, tmp_path: Path, **limits) -> Graded:
     started = time.monotonic()
     grade_to(path, assignment, out, Options(isolation=choose_isolation("auto"), limits=chosen, work_root=work))
     seconds = time.monotonic() - started
-    assert sorted(p.name for p in out.iterdir()) == [".grader-reuse.json", "report.json", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md"]
     assert list(work.iterdir()) == [], "work folders left behind"
     assert own_cgroups() == [] and own_stage_folders() == []
     report = json.loads((out / "report.json").read_text())
@@ -330,8 +330,10 @@ def test_limit_flags_override_the_assignment(tmp_path, capsys):
     assert cli.main(argv) == cli.EXIT_OK
     report = json.loads((out / "report.json").read_text())
     assert report["status"] == "output" and "limit of 9,999 bytes" in report["message"]
-    parsed = cli._parser().parse_args(argv)
-    assert cli.limits_of(parsed, Limits()) == Limits(40, 50, 1500, 200, 16, 9999)
+    from grader.cli.common import limits_of
+
+    parsed = cli.parser().parse_args(argv)
+    assert limits_of(parsed, Limits()) == Limits(40, 50, 1500, 200, 16, 9999)
     assert cli.main([*argv[:6], "--processes", "0"]) == cli.EXIT_USAGE
     assert "A limit must be positive" in capsys.readouterr().err
 

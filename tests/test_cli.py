@@ -74,13 +74,13 @@ def test_data_fetch_failure_is_a_clear_usage_error(tmp_path, capsys):
 
 
 def test_a_grader_fault_still_writes_a_report_and_exits_3(tmp_path, monkeypatch, capsys):
-    from grader import api
+    from grader import pipeline
 
     def broken(*_):
         raise ZeroDivisionError("a bug in the grader")
 
-    monkeypatch.setattr(api, "grade_submission", broken)
-    code = main(["grade", str(submission("kernel_dies.py")), "-a", ASSIGNMENT, "-o", str(tmp_path)])
+    monkeypatch.setattr(pipeline, "grade_submission", broken)
+    code = main(["grade", str(submission("kernel_dies.py")), "-a", ASSIGNMENT, "-o", str(tmp_path), "--regrade"])
     assert code == 3
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "internal" and report["score"] == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from grader.checks.facts import (Builder, CallbackTrial, DatasetFacts, ModelFacts, Names, StopCondition, Training)
 from grader.checks.registry import Verdict, check
 
-TRUSTED_TOLERANCE = {"accuracy": 0.005, "loss": 0.02}  # see docs/security.md: the final model against the epoch's running logs
+TRUSTED_TOLERANCE = {"accuracy": 0.0, "loss": 0.0}  # docs/security.md: the final model must itself meet the condition the logs claim
 UNTRAINED_MARGIN = 0.25  # an untrained model classifies at most this much above chance
 
 
@@ -74,6 +74,11 @@ def callback(callback: CallbackTrial | None, names: Names, condition: StopCondit
                 return Verdict(False, "callback.missed_stop", {"name": name, "value": logs.get(condition.metric), "condition": condition})
             logs = case.logs[(answer.stopped_at or 1) - 1]
             return Verdict(False, "callback.early_stop", {"name": name, "value": logs.get(condition.metric), "condition": condition})
+    replayed = next((case for case in callback.cases if case.replay), None)
+    answer = callback.answers.get(replayed.id) if replayed else None
+    if replayed is not None and (answer is None or answer.error is not None or answer.stopped_at != replayed.expected_stop):
+        return Verdict(False, "callback.inconsistent", {"name": name, "alone": answer.stopped_at if answer else None,
+                                                        "real": replayed.expected_stop, "error": answer.error if answer else None})
     return Verdict(True, "callback.ok", {"name": name, "condition": condition, "cases": sum(not case.replay for case in callback.cases)})
 
 
@@ -100,7 +105,8 @@ def _stop_problem(training: Training, names: Names, condition: StopCondition, ma
     """Whether the graded callback stopped the graded fit at the first epoch meeting the condition, within the epochs allowed."""
     fit = training.graded_fit
     assert fit is not None
-    values = fit.history.get(condition.metric, ())
+    before = sum(earlier.epochs_run for earlier in training.model_fits[:-1])  # epochs the graded model trained in earlier fits
+    values = tuple(value for each in training.model_fits for value in each.history.get(condition.metric, ())[: each.epochs_run])
     first = condition.first_epoch(values)
     trained = training.epochs_trained
     if trained > max_epochs:
@@ -115,9 +121,10 @@ def _stop_problem(training: Training, names: Names, condition: StopCondition, ma
         return Verdict(False, "stop.other_stopper", {**facts, "by": stop.by, "epoch": stop.epoch})
     if stop.method != "on_epoch_end":
         return Verdict(False, "stop.wrong_method", {**facts, "method": stop.method, "epoch": stop.epoch})
-    value = values[stop.epoch - 1] if 0 < stop.epoch <= len(values) else None
-    if stop.epoch != first:
-        return Verdict(False, "stop.wrong_epoch", {**facts, "epoch": stop.epoch, "value": value})
+    epoch = before + stop.epoch  # counted over every fit of the graded model
+    value = values[epoch - 1] if 0 < epoch <= len(values) else None
+    if epoch != first:
+        return Verdict(False, "stop.wrong_epoch", {**facts, "epoch": epoch, "value": value})
     if stop.epoch >= fit.epochs_requested:
         return Verdict(False, "stop.at_limit", {**facts, "epoch": stop.epoch})
     return None

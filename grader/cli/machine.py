@@ -8,7 +8,8 @@ from pathlib import Path
 
 from grader import api
 from grader import spec as specs
-from grader.cli.common import EXIT_OK
+from grader.cli.common import EXIT_OK, EXIT_USAGE
+from grader.errors import GraderError
 from grader.data import fashion_mnist, mnist
 from grader.text import messages
 
@@ -52,6 +53,12 @@ def doctor_command(_: argparse.Namespace) -> int:
 
 
 def list_command(_: argparse.Namespace) -> int:
+    """Every assignment and its title; one that does not load is listed with its problem, and the exit code says so."""
+    broken = False
     for name in specs.available():
-        print(f"{name}\t{specs.load(name).title}")
-    return EXIT_OK
+        try:
+            print(f"{name}\t{specs.load(name).title}")
+        except GraderError as problem:
+            broken = True
+            print(f"{name}\tCANNOT BE LOADED: {problem}")
+    return EXIT_USAGE if broken else EXIT_OK

@@ -74,15 +74,16 @@ def draw(condition: StopCondition, count: int = CASES, draw: random.Random | Non
     return tuple(cases)
 
 
-def replay(training: Training | None, condition: StopCondition) -> CallbackCase | None:
-    """The graded fit's own logs, as a case: the callback must stop where the run claims it did, not before."""
+def replay(training: Training | None, condition: StopCondition, class_name: str | None) -> CallbackCase | None:
+    """The graded fit's own logs, as a case: alone, the class must stop where the run says it did (or not at all), not before."""
     fit = training.graded_fit if training else None
-    if fit is None or fit.stop is None or condition.metric not in fit.history:
+    if fit is None or condition.metric not in fit.history or not fit.epochs_run:
         return None
     epochs = min(fit.epochs_run, len(fit.history[condition.metric]))
     logs = tuple({key: values[epoch] for key, values in fit.history.items() if epoch < len(values) and values[epoch] is not None}
                  for epoch in range(epochs))
-    return CallbackCase("replay", logs, fit.initial_epoch, fit.stop.epoch, replay=True)
+    stopped = fit.stop is not None and fit.stop.student and (class_name is None or fit.stop.by == class_name)
+    return CallbackCase("replay", logs, fit.initial_epoch, fit.stop.epoch if stopped and fit.stop else None, replay=True)
 
 
 def answers_of(data: object, cases: tuple[CallbackCase, ...]) -> tuple[dict[str, CallbackAnswer], tuple[str, ...]] | None:

@@ -205,7 +205,7 @@ def _trial_job(execution: Execution, submission: Submission, spec: AssignmentSpe
     if not names:
         return None
     condition = spec.callback.condition
-    replayed = callback_trial.replay(found.training if found else None, condition)
+    replayed = callback_trial.replay(found.training if found else None, condition, found.callback_class if found else None)
     cases = callback_trial.draw(condition) + ((replayed,) if replayed else ())
     return callback_trial.Job(submission, names, cases, spec.seed, provision.dataset.image_shape, provision.dataset.classes)
 

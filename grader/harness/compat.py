@@ -31,17 +31,16 @@ class Adaptations:
         if entry not in self.found and len(self.found) < 50:
             self.found.append(entry)
 
-
-def callbacks_list(value, adaptations: Adaptations):
-    """The callbacks a fit was given, as a list; a bare callback object is wrapped (Keras 2 accepted it)."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    if hasattr(value, "on_epoch_end") or hasattr(value, "set_model"):
-        adaptations.note("bare_callback")
-        return [value]
-    return value  # not a callback: Keras raises its own error
+    def callbacks_list(self, value):
+        """The callbacks a fit was given, as a list; a bare callback object is wrapped (Keras 2 accepted it)."""
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        if hasattr(value, "on_epoch_end") or hasattr(value, "set_model"):
+            self.note("bare_callback")
+            return [value]
+        return value  # not a callback: Keras raises its own error
 
 
 def allow_model_assignment(keras, adaptations: Adaptations) -> None:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from channel import Results  # noqa: E402  (sibling module of the harness)
 
 CONFIG_LIMIT = 5_000_000
+MAX_PARAMS = 5_000_000  # larger models are described, not evaluated (docs/security.md: a lookup table of the training images)
 CHANCE_SAMPLE = 2000
 
 
@@ -155,6 +156,8 @@ def measure(job: dict, spec: dict, arrays: dict, keras) -> dict:
     except BaseException as error:  # the model file is untrusted input
         return {"loaded": False, "load_error": _short(error)}
     result.update(describe(model))
+    if result["params"] > MAX_PARAMS:
+        return {**result, "evaluate_error": f"the model has {result['params']:,} parameters; the grader measures models of up to {MAX_PARAMS:,}"}
     image_shape = job["image_shape"]
     if role in ("untrained", "variant"):
         result.update(call(model, image_shape, job["seed"]))

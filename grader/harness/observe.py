@@ -82,8 +82,6 @@ class FitRecorder:
         return self._numbers[id(thing)]
 
     def install(self) -> None:
-        from compat import callbacks_list
-
         original = self.keras.Model.fit
         signature = inspect.signature(original)
         recorder = self
@@ -92,7 +90,7 @@ class FitRecorder:
         def fit(model, *args, **kwargs):
             bound = signature.bind(model, *args, **kwargs)
             bound.apply_defaults()
-            callbacks = callbacks_list(bound.arguments.get("callbacks"), recorder.adaptations)
+            callbacks = recorder.adaptations.callbacks_list(bound.arguments.get("callbacks"))
             record = recorder._start(model, bound.arguments, callbacks)
             bound.arguments["callbacks"] = recorder._instrument(callbacks, model, record)
             try:

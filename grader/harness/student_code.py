@@ -65,9 +65,13 @@ def describe_error(error: BaseException) -> dict:
     }
 
 
+def has_magics(source: str) -> bool:
+    return any(line.lstrip()[:1] in ("%", "!") or line.rstrip().endswith("?") for line in source.splitlines())
+
+
 def transform_magics(source: str) -> str:
     """IPython's own rewrite of magics and shell escapes into plain Python."""
-    if not any(line.lstrip()[:1] in ("%", "!") or line.rstrip().endswith("?") for line in source.splitlines()):
+    if not has_magics(source):
         return source
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -85,6 +89,9 @@ def translate(submission: dict, seconds: float) -> tuple[list[tuple[dict, types.
     not compile, or ``(None, {"too_slow": seconds})`` when the budget ran out.
     """
     kind = submission["kind"]
+    if kind == "notebook" and any(has_magics(cell["source"]) for cell in submission["cells"]):
+        import IPython.core.interactiveshell  # noqa: F401  (imported whole before the budget starts, never cut off halfway)
+        from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     compiled = []
@@ -125,16 +132,23 @@ def definitions_only(cell_code: str, name: str) -> list[types.CodeType]:
     return kept
 
 
-@functools.cache
-def _get_ipython():
-    """A plain IPython shell for magics and shell escapes; there is no GUI to enable."""
-    from IPython.core.interactiveshell import InteractiveShell
+def _shell_for(module: types.ModuleType):
+    """``get_ipython`` for the student's code: a plain IPython shell whose namespace is the student's module."""
+    shell = []
 
-    class GradingShell(InteractiveShell):
-        def enable_gui(self, gui=None):
-            return None
+    def get_ipython():
+        if not shell:
+            from IPython.core.interactiveshell import InteractiveShell
 
-    return GradingShell.instance()
+            class GradingShell(InteractiveShell):
+                def enable_gui(self, gui=None):
+                    return None
+
+            GradingShell.clear_instance()
+            shell.append(GradingShell.instance(user_module=module))
+        return shell[0]
+
+    return get_ipython
 
 
 def student_module(kind: str, module_name: str) -> types.ModuleType:
@@ -145,7 +159,7 @@ def student_module(kind: str, module_name: str) -> types.ModuleType:
         for value in objects:
             print(repr(value))
 
-    module.__dict__.update(__builtins__=builtins, get_ipython=_get_ipython, display=display)
+    module.__dict__.update(__builtins__=builtins, get_ipython=_shell_for(module), display=display)
     sys.modules[module.__name__] = module
     return module
 

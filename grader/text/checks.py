@@ -53,6 +53,8 @@ TEMPLATES: dict[str, str] = {
                             "Set self.model.stop_training = True when logs['{condition.metric}'] {condition.op} {condition.threshold:g}.",
     "callback.early_stop": "Given logs with {condition.metric} {value}, `{name}` stopped training, but {value} does not meet {condition} yet. "
                            "Stop only once logs['{condition.metric}'] {condition.op} {condition.threshold:g}.",
+    "callback.inconsistent": "Given the logs of your own training run, `{name}` tried alone {alone_text}, but in your run it {real_text}. "
+                             "A callback must decide from the logs alone, the same way every time.",
     "callback.ok": "`{name}` keeps training until {condition} and asks to stop once it holds ({cases} cases the grader drew, each in a real fit).",
     # stopped_by_callback: the graded run, its claims checked against the saved model and the class replayed alone
     "stop.not_reached": NOT_REACHED,
@@ -151,6 +153,10 @@ def _derived(reason: str, values: Mapping[str, Any]) -> dict[str, Any]:
         error, replayed = values.get("error"), values.get("replayed")
         extra["replayed_text"] = (f"raised {error.type}: {error.message}" if error else
                                   f"stopped in epoch {replayed}" if replayed else "did not stop at all")
+    if reason == "callback.inconsistent":
+        error, alone, real = values.get("error"), values.get("alone"), values.get("real")
+        extra["alone_text"] = f"raised {error.type}: {error.message}" if error else f"stopped in epoch {alone}" if alone else "did not stop"
+        extra["real_text"] = f"stopped training in epoch {real}" if real else "did not stop training"
     if reason == "stop.fit_failed":
         from grader.text.errors import brief, fit_advice
 

@@ -13,14 +13,14 @@ from grader.reports import charts
 from grader.reports import html as html_report
 from grader.batch import summary
 from grader.batch.gradebook import FILE, Gradebook
-from grader.reports.report_json import from_json
+from grader.reports.report import Report
 from classroom import entry, stored
 from classroom import record as grade
 
 
 def page(tmp_path: Path, name: str, report: dict, assignment, student: str) -> Path:
     path = tmp_path / f"{name}.html"
-    path.write_text(html_report.render(from_json(report), assignment, student))
+    path.write_text(html_report.render(Report.from_json(report), assignment, student))
     return path
 
 
