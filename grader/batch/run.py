@@ -7,7 +7,9 @@
 Each result is written (reports first, then the gradebook in one transaction)
 as soon as it finishes, so a batch stopped at any point, run again, grades only
 what is missing. Folder layout under ``out``: gradebook.sqlite, summary.html,
-reports/<student>/report.{json,md,html}, inputs/ (unpacked archives).
+reports/<student>/report.{json,md,html}, and while the batch runs inputs/ (the
+unpacked archives, removed when it ends, however it ends but SIGKILL; the next
+run removes what a killed one left).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.files import Folder, write_text
-from grader.batch import intake
+from grader.batch import archives, intake
 from grader.text import messages
 from grader.batch import summary
 from grader.errors import GraderError
@@ -78,6 +82,33 @@ def _locked(out: Path) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _unpack_space(folder: Path) -> Iterator[Path]:
+    """The batch's unpack folder: what a killed batch left there is removed first, and all of it when the batch ends."""
+    archives.reclaim(folder)
+    try:
+        yield folder
+    finally:
+        archives.reclaim(folder)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _unwinds_on_sigterm() -> Iterator[None]:
+    """SIGTERM (`kill`, a service stop) unwinds the batch as Ctrl-C does: attempts marked, inputs/ removed, exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
 def write_reports(data: dict[str, Any], spec: AssignmentSpec, out: Path, student: str) -> Report:
     """A student's reports under ``out/reports/<student>/``, every folder opened without following a link."""
     report = Report.from_json(data)
@@ -93,14 +124,22 @@ def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> d
                      sandbox=options.isolation.value).to_json()
 
 
+def with_notes(report: dict[str, Any], notes: tuple[str, ...]) -> dict[str, Any]:
+    """``report`` with intake's notes (how the student id was made, which file was taken) after its own."""
+    return {**report, "notes": [*report.get("notes", []), *notes]} if notes else report
+
+
 class _Run:
     """One batch run's state: where results go and how they are recorded."""
 
-    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress):
+    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress,
+                 entries: tuple[Entry, ...] = ()):
         self.book, self.spec, self.out, self.options, self.progress = book, spec, out, options, progress
         self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
+        self.notes = {entry.student: entry.notes for entry in entries}
 
     def record(self, attempt: int, outcome: Outcome, running: int) -> None:
+        outcome = replace(outcome, report=with_notes(outcome.report, self.notes.get(outcome.student, ())))
         write_reports(outcome.report, self.spec, self.out, outcome.student)
         self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
         self.graded += 1
@@ -112,10 +151,19 @@ class _Run:
     def start(self, submission: int) -> int:
         return self.book.start(submission, self.spec.version, self.fingerprint)
 
-    def job(self, entry: Entry) -> Job:
-        assert entry.file is not None
-        return Job(entry.student, entry.file.name, entry.file.read_bytes(), self.spec.name, str(self.spec.folder), self.options,
-                   self.spec.overrides)
+    def job(self, entry: Entry, content: bytes) -> Job:
+        return Job(entry.student, entry.file_name, content, self.spec.name, str(self.spec.folder), self.options, self.spec.overrides)
+
+    def record_invalid(self, attempt: int, entry: Entry) -> None:
+        self.record(attempt, Outcome(entry.student, unreadable_report(entry, self.spec, self.options), fingerprint=self.fingerprint), 0)
+
+    def submit(self, pool: LocalPool | DaskPool, entry: Entry, attempt: int) -> Any | None:
+        """Send the entry's bytes to the pool; a file that is no longer a plain file is recorded invalid instead."""
+        content, problem = intake.read(entry)
+        if problem:
+            self.record_invalid(attempt, replace(entry, file=None, problem=problem))
+            return None
+        return pool.submit(self.job(entry, content))
 
 
 def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: frozenset[str] | None) -> list[Entry]:
@@ -138,7 +186,8 @@ def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: di
             while queue and len(inflight) < pool.slots() and not problem:
                 entry = queue.pop(0)
                 attempt = run.start(ids[entry.student])
-                inflight[pool.submit(run.job(entry))] = attempt
+                if (handle := run.submit(pool, entry, attempt)) is not None:
+                    inflight[handle] = attempt
             run.progress.running(len(inflight))
             for handle, outcome in pool.finished(timeout=1.0):
                 attempt = inflight.pop(handle)
@@ -171,19 +220,18 @@ def grade_batch(
     if not options.threads and not cluster:
         options = replace(options, threads=threads_per_job(jobs))
     out.mkdir(parents=True, exist_ok=True)
-    with _locked(out), Gradebook(out / FILE) as book:
+    with _unwinds_on_sigterm(), _locked(out), Gradebook(out / FILE) as book, _unpack_space(out / INPUTS) as inputs:
         book.claim(spec.name)
         book.close_interrupted()
-        entries = intake.discover(Path(source), out / INPUTS, out)
+        entries = intake.discover(Path(source), inputs, out)
         ids = book.register(entries)
-        run = _Run(book, spec, out, options, progress or for_stream())
+        run = _Run(book, spec, out, options, progress or for_stream(), entries)
         todo = _plan(run, entries, ids, regrade)
         pool = DaskPool(cluster) if cluster else LocalPool(jobs)
         run.progress.start(len(entries), len(entries) - len(todo), messages.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
         try:
             for entry in [entry for entry in todo if entry.file is None]:
-                outcome = Outcome(entry.student, unreadable_report(entry, spec, options), fingerprint=run.fingerprint)
-                run.record(run.start(ids[entry.student]), outcome, 0)
+                run.record_invalid(run.start(ids[entry.student]), entry)
             _dispatch(run, pool, [entry for entry in todo if entry.file is not None], ids)
         finally:
             run.progress.stop()

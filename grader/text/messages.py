@@ -323,18 +323,6 @@ STATUS_LABELS = {
 BATCH_INTERRUPTED = "grader: batch interrupted. Finished results are in the gradebook; run the same command again to grade the rest."
 
 
-def batch_source_missing(path: Path) -> str:
-    return f"{path}: there is no such folder or archive. Pass the folder (or .zip/.tar.gz) holding one file or one folder per student."
-
-
-def batch_source_kind(path: Path) -> str:
-    return f"{path} is neither a folder nor a .zip/.tar.gz/.tgz/.tar archive. Pass the folder holding one file or one folder per student."
-
-
-def batch_archive_unreadable(path: Path, error: Exception) -> str:
-    return f"{path} cannot be unpacked ({type(error).__name__}: {error}). Download the archive again, or unpack it yourself and pass the folder."
-
-
 def batch_locked(out: Path) -> str:
     return f"Another `grader batch` is writing to {out} right now. Wait for it to finish, or give this batch another --out folder."
 
@@ -353,19 +341,6 @@ def bad_jobs(jobs: int) -> str:
 
 def bad_regrade(choice: str, statuses: Sequence[str]) -> str:
     return f"--regrade {choice}: give `all`, or a comma list of statuses from: {', '.join(statuses)}."
-
-
-def nothing_in_folder(folder: Path, names: Sequence[str]) -> str:
-    seen = ", ".join(names[:10]) + (" …" if len(names) > 10 else "") if names else "nothing"
-    return f"The folder {folder.name} holds no .ipynb or .py file to grade (found: {seen}). Hand in the notebook itself."
-
-
-def several_in_folder(folder: Path, names: Sequence[str]) -> str:
-    return f"The folder {folder.name} holds several files that could be the submission ({', '.join(names[:10])}). Keep exactly one notebook (.ipynb) or module (.py) in it."
-
-
-def symlink_submission(path: Path) -> str:
-    return f"{path.name} is a symbolic link; the grader does not follow links out of the class folder. Hand in the file itself."
 
 
 def grading_process_died(file_name: str, how: str, output: str) -> str:
