@@ -26,7 +26,9 @@ $(BIN)/grader: pyproject.toml | system
 	@touch $@
 
 setup: system $(BIN)/grader
-	@$(BIN)/python -c "from grader import mnist; mnist.locate()" 2>/dev/null || $(BIN)/grader data subset mnist >/dev/null
+	@$(BIN)/python -c "from grader.data import mnist; raise SystemExit(mnist.locate().subset)" 2>/dev/null \
+		|| $(BIN)/grader data build mnist >/dev/null \
+		|| $(BIN)/python -c "from grader.data import mnist; mnist.locate()" 2>/dev/null || $(BIN)/grader data subset mnist >/dev/null
 	$(BIN)/grader doctor
 
 demo: setup
