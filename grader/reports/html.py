@@ -62,7 +62,8 @@ def curves(report: Report, condition: StopCondition) -> list[tuple[str, str]]:
     return charts
 
 
-def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:
+def render(report: Report, spec: AssignmentSpec, student: str = "", course: object = None) -> str:
+    """The page; ``course`` (a ``grader.course.pages.Standing``) adds the hand-in, adjustments and final points."""
     table = [(label, shown(report.metrics, key), shown(report.reference, key)) for label, key in METRIC_ROWS]
     return PAGES.get_template("report.html.j2").render(
         report=report,
@@ -73,4 +74,5 @@ def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:
         charts=curves(report, spec.thresholds.condition),
         stop_summary=stop_summary(report.metrics) if report.metrics else "",
         table=table,
+        course=course,
     )
