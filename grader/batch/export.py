@@ -26,6 +26,7 @@ from typing import Any
 
 from grader.batch.gradebook import Gradebook, Row
 from grader.course.book import CourseRow, assignment_rows
+from grader.course.config import Course
 from grader.files import Folder
 from grader.text import course as course_text
 
@@ -193,8 +194,10 @@ def write_exports(rows: Sequence[CourseRow], assignment: str, to: Path) -> Expor
     return Exported(Path(to), tuple(written), (Path(to) / CSV, Path(to) / GRADESCOPE, Path(to) / JUNIT))
 
 
-def export(folder: Path, to: Path | None = None) -> Exported:
-    """Write the three exports of the batch in ``folder`` into ``to`` (default ``folder/export``)."""
+def export(folder: Path, to: Path | None = None, course: Course | None = None) -> Exported:
+    """Write the three exports of the batch in ``folder`` into ``to`` (default ``folder/export``); a course adds the roster's rows."""
     with Gradebook.existing(folder) as book:
         rows, assignment = book.rows(), book.meta("assignment") or ""
-    return write_exports(assignment_rows(assignment, rows), assignment, Path(to or folder / "export"))
+    known = course is not None and assignment in {a.name for a in course.assignments}
+    joined = assignment_rows(assignment, rows, course.roster() if course else (), course.assignment(assignment) if course and known else None)
+    return write_exports(joined, assignment, Path(to or folder / "export"))

@@ -299,6 +299,10 @@ class Gradebook:
                                                                  adjustment.made_at, row.content_hash, check.score))])
         return adjustment
 
+    def sources(self) -> dict[str, str]:
+        """Student id → the entry they handed in (a file, folder or archive), as the last batch found it."""
+        return {row["id"]: row["source"] for row in self.db.execute("SELECT id, source FROM students")}
+
     def adjustment_history(self, student: str | None = None) -> tuple[Adjustment, ...]:
         """Every adjustment ever recorded (withdrawn and replaced ones too), oldest first."""
         query = "SELECT * FROM adjustments" + (" WHERE student = ?" if student else "") + " ORDER BY id"

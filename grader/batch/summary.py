@@ -15,7 +15,10 @@ from datetime import datetime, timezone
 from grader.text import messages
 from grader.text import course as course_text
 from grader.reports.charts import bar_chart
-from grader.batch.gradebook import Pair, Row
+from pathlib import Path
+
+from grader.batch.gradebook import Gradebook, Pair, Row
+from grader.files import Folder
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
 from grader.reports.html import PAGES
@@ -146,3 +149,9 @@ def render(summary: Summary) -> str:
         handin_labels=course_text.HANDIN_LABELS,
         written=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+def write(book: Gradebook, spec: AssignmentSpec, out: Path, course: Course | None = None) -> Path:
+    """summary.html in ``out``, from ``book`` (and the course), written through no link."""
+    with Folder.open(out) as folder:
+        return folder.write_text("summary.html", render(summarize(book.rows(), spec, course, book.similarity())))

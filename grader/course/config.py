@@ -129,6 +129,11 @@ class Course:
         """Where the hand-ins of assignment ``name`` land: handins/<assignment>/<student>/..."""
         return self.handins / self.assignment(name).name
 
+    def spec_source(self, name: str) -> str | Path:
+        """Where to load assignment ``name`` from: the course's own assignments folder if it has it, else by name."""
+        own = self.assignments_dir / name
+        return own if (own / "assignment.toml").is_file() else name
+
     def batch_of(self, name: str) -> Path:
         """The batch folder of assignment ``name``: its gradebook, reports and summary."""
         return self.grades / self.assignment(name).name
