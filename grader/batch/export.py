@@ -58,9 +58,9 @@ def cell(value: Any) -> str:
 
 
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with every cell passed through ``cell``."""
+    """CSV (RFC 4180: CRLF line ends, so a cell holding a carriage return is quoted) with every cell passed through ``cell``."""
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerows([cell(value) for value in row] for row in rows)
     return stream.getvalue()
 
