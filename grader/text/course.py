@@ -29,7 +29,7 @@ def unknown_check(student: str, check: str, known: Sequence[str]) -> str:
 
 def adjustment_out_of_range(check: str, automatic: float, points: float, maximum: float) -> str:
     return (f"Check {check!r} scored {automatic:g} of {maximum:g}; {points:+g} would give {automatic + points:g}. "
-            f"Give --points between {-automatic:g} and {maximum - automatic:+g}.")
+            f"Give --points between {0 - automatic:g} and {maximum - automatic:+g}.")
 
 
 def adjusted(student: str, assignment: str, check: str, points: float, final: float | None, maximum: float | None) -> str:
