@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from grader.files import Folder, write_text
+from grader.course import handins as course_handins
+from grader.course import pages as course_pages
+from grader.course.config import Course
 from grader.batch import archives, intake
 from grader.text import messages
 from grader.batch import summary
@@ -133,8 +136,8 @@ class _Run:
     """One batch run's state: where results go and how they are recorded."""
 
     def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress,
-                 entries: tuple[Entry, ...] = ()):
-        self.book, self.spec, self.out, self.options, self.progress = book, spec, out, options, progress
+                 entries: tuple[Entry, ...] = (), course: Course | None = None):
+        self.book, self.spec, self.out, self.options, self.progress, self.course = book, spec, out, options, progress, course
         self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
         self.notes = {entry.student: entry.notes for entry in entries}
 
@@ -142,6 +145,7 @@ class _Run:
         outcome = replace(outcome, report=with_notes(outcome.report, self.notes.get(outcome.student, ())))
         write_reports(outcome.report, self.spec, self.out, outcome.student)
         self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
+        course_pages.annotate(self.book, self.spec, self.out / REPORTS / outcome.student, outcome.student, self.course)
         self.graded += 1
         if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
             self.warned = True
@@ -173,8 +177,10 @@ def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: f
         last = run.book.last_finished(ids[entry.student], run.fingerprint)
         if last is None or (regrade is not None and (ALL in regrade or last["status"] in regrade)):
             todo.append(entry)
-        elif not (run.out / REPORTS / entry.student / "report.html").is_file():
-            write_reports(json.loads(last["report"]), run.spec, run.out, entry.student)
+        else:
+            if not (run.out / REPORTS / entry.student / "report.html").is_file():
+                write_reports(json.loads(last["report"]), run.spec, run.out, entry.student)
+            course_pages.annotate(run.book, run.spec, run.out / REPORTS / entry.student, entry.student, run.course)
     return todo
 
 
@@ -205,15 +211,19 @@ def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: di
         raise GraderError(problem)
 
 
-def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path) -> None:
-    write_text(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec)))
+def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path, course: Course | None = None) -> None:
+    write_text(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec, course, book.similarity())))
 
 
 def grade_batch(
     source: Path, spec: AssignmentSpec, out: Path, options: Options, jobs: int = 0, cluster: str | None = None,
-    regrade: frozenset[str] | None = None, progress: Progress | None = None,
+    regrade: frozenset[str] | None = None, progress: Progress | None = None, course: Course | None = None,
 ) -> BatchResult:
-    """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped."""
+    """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped.
+
+    With a ``course``, each hand-in's time is recorded (``grader.course.handins``), and the
+    reports and summary.html show the roster, lateness and adjustments.
+    """
     started, jobs = time.monotonic(), jobs or usable_cores()
     if jobs < 1:
         raise GraderError(messages.bad_jobs(jobs))
@@ -224,8 +234,8 @@ def grade_batch(
         book.claim(spec.name)
         book.close_interrupted()
         entries = intake.discover(Path(source), inputs, out)
-        ids = book.register(entries)
-        run = _Run(book, spec, out, options, progress or for_stream(), entries)
+        ids = book.register(entries, course_handins.hand_in_times(Path(source), entries) if course else None)
+        run = _Run(book, spec, out, options, progress or for_stream(), entries, course)
         todo = _plan(run, entries, ids, regrade)
         pool = DaskPool(cluster) if cluster else LocalPool(jobs)
         run.progress.start(len(entries), len(entries) - len(todo), messages.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
@@ -235,6 +245,6 @@ def grade_batch(
             _dispatch(run, pool, [entry for entry in todo if entry.file is not None], ids)
         finally:
             run.progress.stop()
-            _write_summary(book, spec, out)
+            _write_summary(book, spec, out, course)
         statuses = Counter(row.status for row in book.rows())
     return BatchResult(out, len(entries), run.graded, len(entries) - len(todo), dict(statuses), time.monotonic() - started)

@@ -48,7 +48,8 @@ def curves(report: Report, condition: StopCondition | None) -> list[tuple[str, s
     return charts
 
 
-def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:
+def render(report: Report, spec: AssignmentSpec, student: str = "", course: object = None) -> str:
+    """The page; ``course`` (a ``grader.course.pages.Standing``) adds the hand-in, adjustments and final points."""
     return ENVIRONMENT.get_template("report.html.j2").render(
         report=report,
         student=student or report.submission,
@@ -58,4 +59,5 @@ def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:
         charts=curves(report, spec.callback.condition if spec.callback else None),
         stop_summary=reports.stop_summary(report.metrics) if report.metrics else "",
         table=table(report),
+        course=course,
     )
