@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 
 from grader.authoring import markers
-from grader.authoring.assign import read_notebook, starter_notebook
+from grader.authoring.assign import default_starter, read_notebook, starter_notebook
 from grader.authoring.markers import Kind, MarkerError
 from grader.errors import GraderError
 from grader.spec import AssignmentSpec
@@ -69,7 +69,16 @@ def starter_agreement(spec: AssignmentSpec) -> Agreement | None:
         return Agreement(case, "not compared", text.agreement_unreadable(str(error)))
     if found is None:
         return Agreement(case, text.AGREE)
-    return Agreement(case, text.differ_at(found.where), f"{found.sentence} {text.agreement_fix(spec.reference, spec.starter)}")
+    return Agreement(case, text.differ_at(found.where), f"{found.sentence} {text.agreement_fix(_assign_command(spec))}")
+
+
+def _assign_command(spec: AssignmentSpec) -> str:
+    """The `grader assign` command that rewrites this starter: ``--out`` only when it is not the default."""
+    try:
+        default = default_starter(spec.reference)
+    except GraderError:
+        default = None
+    return f"grader assign {spec.reference}" + ("" if default == spec.starter else f" --out {spec.starter}")
 
 
 def first_difference(shipped: nbformat.NotebookNode, made: nbformat.NotebookNode) -> Difference | None:

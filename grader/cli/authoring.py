@@ -17,7 +17,7 @@ from grader.text import messages
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    validate = commands.add_parser("validate", help="prove assignments grade as stated: the reference full marks twice, the starter 0, each example its expected.toml")
+    validate = commands.add_parser("validate", help="prove assignments grade as stated: the reference full marks twice, the starter 0 and what `grader assign` makes of the reference, each example its expected.toml")
     validate.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="names or folders (default: every assignment `grader list` shows)")
     validate.add_argument("--jobs", "-j", type=int, default=0, help="gradings at once (default: one per core)")
     validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores // jobs)")

@@ -107,14 +107,13 @@ def no_starter_at(cell: int, line: int) -> str:
     return f"no starter: cell {cell}, line {line}"
 
 
-def agreement_fix(reference: Path, starter: Path) -> str:
-    return (f"Make them agree: change the starter, or mark that code in the reference as solution ({MARKERS_DOC}); "
-            f"`grader assign {reference} --out {starter}` rewrites the starter from the reference.")
+def agreement_fix(command: str) -> str:
+    return f"Change the starter, or mark that code as solution in the reference; `{command}` rewrites the starter from it."
 
 
 def line_differs(cell: int, line: int, shipped: str, made: str) -> str:
     return (f"cell {cell}, line {line}: the starter has `{shipped.strip() or '(a blank line)'}` where the reference, "
-            f"its solution regions replaced, has `{made.strip() or '(a blank line)'}`.")
+            f"its regions replaced, has `{made.strip() or '(a blank line)'}`.")
 
 
 def line_missing(cell: int, line: int, which: str, text: str) -> str:

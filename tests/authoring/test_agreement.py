@@ -13,7 +13,7 @@ from grader.authoring.agreement import starter_agreement
 from grader.text import messages
 from grader.validate import Validation, compared_cases
 
-FIX = "Make them agree: change the starter, or mark that code in the reference as solution"
+FIX = "Change the starter, or mark that code as solution in the reference; `{command}` rewrites the starter from it."
 
 
 def course_copy(tmp_path, name):
@@ -42,8 +42,7 @@ def test_a_starter_edited_outside_the_regions_differs_at_its_cell_and_line(tmp_p
     edit(spec.starter, 9, "    return history", "    return model")
     found = starter_agreement(spec)
     assert not found.ok and found.got == "differ: cell 9, line 15"
-    assert found.problem.startswith("cell 9, line 15: the starter has `return model` where the reference, its solution regions replaced, has `return history`. ")
-    assert FIX in found.problem and f"`grader assign {spec.reference} --out {spec.starter}`" in found.problem
+    assert found.problem == f"cell 9, line 15: the starter has `return model` where the reference, its regions replaced, has `return history`. {FIX.format(command=f'grader assign {spec.reference}')}"
 
 
 def test_inside_a_course_region_the_starter_may_hold_its_own_hints(tmp_path):
@@ -102,3 +101,12 @@ def test_the_validation_summary_lists_the_case_with_its_difference(tmp_path):
     assert rows[5] == f"          file: {spec.starter}"
     assert rows[6].startswith("          cell 3, line 6: the starter has `test_images = test_images / 256.0` where")
     assert messages.validated_case(spec, differing[0]) == "fashion_mnist_callback starter vs reference: DIFFERS (differ: cell 3, line 6)"
+
+
+def test_the_fix_names_the_starter_when_it_is_not_where_grader_assign_writes_by_default(tmp_path):
+    shutil.copytree(ROOT / "assignments" / "fashion_mnist_lab", tmp_path / "course" / "labs" / "fashion_mnist_lab")
+    shutil.copytree(ROOT / "reference" / "fashion_mnist_lab", tmp_path / "course" / "reference" / "fashion_mnist_lab")
+    spec = specs.load(tmp_path / "course" / "labs" / "fashion_mnist_lab")
+    edit(spec.starter, 5, "# YOUR CODE HERE", "# your code here")
+    found = starter_agreement(spec)
+    assert found.problem.endswith(FIX.format(command=f"grader assign {spec.reference} --out {spec.starter}"))
