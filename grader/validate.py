@@ -6,6 +6,8 @@ For one assignment, every case is graded by the real pipeline, sandbox included:
   (all but ``reference``, which compares with it) and measure the same metrics. Those metrics
   then replace the cached reference, so the other cases compare with what was just proven;
 - the starter: graded to its end with a score of 0;
+- the starter against the reference: outside the solution regions, it is what `grader assign`
+  makes of the reference (compared, not graded: ``compared_cases``);
 - each ``examples/<case>/submission.*``: the status, score and passing checks its
   ``expected.toml`` states.
 
@@ -26,6 +28,7 @@ from typing import Any
 from grader.text import messages
 from grader.grading import reference
 from grader import spec as specs
+from grader.authoring.agreement import starter_agreement
 from grader.pipeline import grade_to
 from grader.errors import AssignmentSpecError, GraderError
 from grader.options import Options, threads_per_job, usable_cores  # noqa: F401  (threads_per_job: the CLI's)
@@ -159,21 +162,31 @@ def validate(spec: AssignmentSpec, options: Options, out: Path, jobs: int = 1, p
     """Grade every case of ``spec`` into ``out/<case>``, ``jobs`` gradings at a time."""
     reference_case, *others = cases(spec)
     tell = (lambda outcome: progress(spec, outcome)) if progress else (lambda outcome: None)
+    compared = compared_cases(spec)
+    for outcome in compared:
+        tell(outcome)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         runs = [pool.submit(_grade, reference_case, own_checks(spec), options, out / "reference" / f"run-{n}") for n in range(1, REFERENCE_RUNS + 1)]
         first = reference_outcome(reference_case, [run.result() for run in runs])
         tell(first)
         if not first.ok or first.report is None or first.report.metrics is None:
-            return Validation(spec, (first, *(Outcome(case, None, messages.skipped_for_reference(spec), skipped=True) for case in others)))
+            return Validation(spec, (first, *compared, *(Outcome(case, None, messages.skipped_for_reference(spec), skipped=True) for case in others)))
         proven = first.report.metrics
         reference.cached(spec, lambda: proven, use_cache=False)  # the other cases compare with the proven run
         futures = [pool.submit(_grade, case, spec, options, out / case.label) for case in others]
         for future in as_completed(futures):
             tell(future.result())
-        return Validation(spec, (first, *(future.result() for future in futures)))
+        return Validation(spec, (first, *compared, *(future.result() for future in futures)))
     finally:
         pool.shutdown(cancel_futures=True)  # on Ctrl-C, start nothing more
+
+
+def compared_cases(spec: AssignmentSpec) -> tuple[Any, ...]:
+    """Cases compared, not graded (``grader.authoring.agreement``): the starter against what
+    `grader assign` makes of the reference. Each has an Outcome's shape, so the summary lists it."""
+    found = starter_agreement(spec)
+    return (found,) if found else ()
 
 
 def validate_all(names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None) -> tuple[Validation, ...]:

@@ -346,7 +346,7 @@ def test_no_single_forged_field_anywhere_makes_a_check_raise(spec):
 def test_validate_grades_the_reference_starter_and_every_example_as_stated(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("GRADER_ASSIGNMENTS_DIR", raising=False)
     assert main(["validate", ASSIGNMENT, "--out", str(tmp_path)]) == EXIT_OK
-    assert f"{ASSIGNMENT}: all 7 cases grade as stated." in capsys.readouterr().out
+    assert f"{ASSIGNMENT}: all 8 cases grade as stated." in capsys.readouterr().out
 
     def report(*parts: str) -> dict:
         return json.loads(tmp_path.joinpath(ASSIGNMENT, *parts, "report.json").read_text())

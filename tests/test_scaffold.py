@@ -144,7 +144,7 @@ def workflow_steps() -> tuple[dict, list[dict], list[dict]]:
 
 def test_the_workflow_installs_what_the_readme_says_and_runs_validate():
     env, install, rest = workflow_steps()
-    assert "apt-get install -y -qq bubblewrap" in install[0]["run"] and 'pip install --quiet "$GRADER_PACKAGE"' in install[1]["run"]
+    assert "apt-get install -y -qq bubblewrap" in install[0]["run"] and "pip install --quiet -r requirements-grader.txt" in install[1]["run"]
     assert [step["run"].strip() for step in rest] == [
         'grader data fetch --mirror "$GRADER_DATA_MIRROR"',
         "grader doctor",
@@ -168,4 +168,4 @@ def test_a_new_assignment_passes_the_ci_workflow_as_written(tmp_path, mirror):  
         outputs.append(done.stdout)
     assert "Fashion MNIST stored and verified" in outputs[0]
     assert "sandbox: bwrap" in outputs[1]
-    assert outputs[2].startswith("week2_callback: all 6 cases grade as stated.")
+    assert outputs[2].startswith("week2_callback: all 7 cases grade as stated.")

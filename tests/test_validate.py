@@ -149,7 +149,7 @@ def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_thei
     reference.cached(broken, lambda: Metrics(test_accuracy=0.87), use_cache=False)  # a stale cache entry must not hide it
     assert main(["validate", ASSIGNMENT]) == EXIT_BELOW_FULL
     out = capsys.readouterr().out
-    assert out.startswith("fashion_mnist_callback: 1 of 8 cases differ from what the assignment states. The other 7 were not graded")
+    assert out.startswith("fashion_mnist_callback: 1 of 9 cases differ from what the assignment states. The other 7 were not graded")
     rows = out.splitlines()
     at = rows.index("  DIFF  reference                      graded, 90 points       graded, 20 points")
     assert rows[at + 1] == f"          file: {solution}"

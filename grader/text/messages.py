@@ -467,6 +467,8 @@ def skipped_for_reference(spec: Any) -> str:
 
 
 def _verdict_text(expected: Any) -> str:
+    if isinstance(expected, str):  # a case compared, not graded: grader.authoring.agreement
+        return expected
     return f"{expected.status}, {expected.score:g} points" if expected else "not graded"
 
 
