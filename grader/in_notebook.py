@@ -33,7 +33,7 @@ from grader.grading.context import names_for
 from grader.grading.workspace import HARNESS
 from grader.spec import AssignmentSpec
 from grader.text import messages
-from grader.text.checks import render
+from grader.text.checks import render as words
 
 PROBED = {"model": "untrained_model", "callback": "callback"}  # graded role -> the context value its quick check fills
 FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in .*\n(?P<text>    .*)?', re.MULTILINE)
@@ -135,7 +135,7 @@ def quick_checks(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) 
         if PROBED[role] in wanted and not wanted & {"training", "trained_model", "reference_accuracy", "measured", "claims"}:
             verdict = run_check(check.id, graded, check.arguments)
             results.append(CheckResult(check.id, check.title, verdict.passed, check.points if verdict.passed else 0.0, check.points,
-                                       render(verdict), verdict.reason))
+                                       words(verdict), verdict.reason))
     return tuple(results)
 
 
@@ -158,12 +158,21 @@ def find_assignment(name: str | None, namespace: Mapping[str, Any], assignment: 
         return all(any(n in namespace for n in names) for names in graded.roles().values())
 
     fits = (lambda graded: name in graded.all()) if name else (lambda graded: any(n in namespace for n in graded.model) and any(n in namespace for n in graded.callback))
-    candidates = [spec for spec in map(specs.load, specs.available()) if fits(spec.graded)]
+    candidates = [spec for spec in _loadable(specs.available()) if fits(spec.graded)]
     if len(candidates) > 1:  # prefer the assignments whose every graded role this notebook defines
         candidates = [spec for spec in candidates if defines_all(spec.graded)] or candidates
     if len(candidates) != 1:
         raise GraderError(messages.notebook_which_assignment(name, [spec.name for spec in candidates]))
     return candidates[0]
+
+
+def _loadable(names: list[str]) -> list[AssignmentSpec]:
+    """The assignments that load; one that does not is no candidate (``grader list`` names its problem)."""
+    found = []
+    for name in names:
+        with contextlib.suppress(GraderError):
+            found.append(specs.load(name))
+    return found
 
 
 def check(name: str | None = None, assignment: str | None = None) -> None:

@@ -61,7 +61,9 @@ def mirror(tmp_path):
 @pytest.fixture
 def registry(monkeypatch):
     """The built-in checks alone, for this test: the checks.py files it loads do not outlive it."""
-    built_in = {name: function for name, function in checks.CHECKS.items() if name not in checks._LOCAL_OWNERS}
-    monkeypatch.setattr(checks, "CHECKS", built_in)
-    monkeypatch.setattr(checks, "_LOCAL_OWNERS", {})
+    from grader.checks import registry
+
+    built_in = {name: function for name, function in registry.CHECKS.items() if name not in registry._LOCAL_OWNERS}
+    monkeypatch.setattr(registry, "CHECKS", built_in)
+    monkeypatch.setattr(registry, "_LOCAL_OWNERS", {})
     return built_in

@@ -31,9 +31,10 @@ def cache_dir() -> Path:
     return folder
 
 
-def key(content: bytes, spec: AssignmentSpec, options: Options) -> str:
+def key(name: str, content: bytes, spec: AssignmentSpec, options: Options) -> str:
+    """The file's name counts too: reports name the file, so two copies under other names are graded apart."""
     setup = f"{options.isolation.value} {options.limits} threads={options.threads}"
-    parts = (hashlib.sha256(content).hexdigest(), fingerprint(spec), setup, spec.name)
+    parts = (hashlib.sha256(content).hexdigest(), name, fingerprint(spec), setup, spec.name)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -50,7 +51,7 @@ def previous(path: Path, spec: AssignmentSpec, options: Options) -> Report | Non
     if content is None:
         return None
     try:
-        data = json.loads((cache_dir() / f"{key(content, spec, options)}.json").read_text())
+        data = json.loads((cache_dir() / f"{key(Path(path).name, content, spec, options)}.json").read_text())
         report = Report.from_json(data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -60,4 +61,4 @@ def previous(path: Path, spec: AssignmentSpec, options: Options) -> Report | Non
 def remember(path: Path, spec: AssignmentSpec, options: Options, report: Report) -> None:
     content = _content(path)
     if content is not None and report.status is not Status.INTERNAL:
-        write_text(cache_dir() / f"{key(content, spec, options)}.json", json.dumps(report.to_json()))
+        write_text(cache_dir() / f"{key(Path(path).name, content, spec, options)}.json", json.dumps(report.to_json()))

