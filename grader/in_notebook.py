@@ -32,7 +32,7 @@ from grader.grading import callback_trial, evaluate, observations
 from grader.grading.context import names_for
 from grader.grading.workspace import HARNESS
 from grader.spec import AssignmentSpec
-from grader.text import messages
+from grader.text import validation as validation_words
 from grader.text.checks import render as words
 
 PROBED = {"model": "untrained_model", "callback": "callback"}  # graded role -> the context value its quick check fills
@@ -162,7 +162,7 @@ def find_assignment(name: str | None, namespace: Mapping[str, Any], assignment: 
     if len(candidates) > 1:  # prefer the assignments whose every graded role this notebook defines
         candidates = [spec for spec in candidates if defines_all(spec.graded)] or candidates
     if len(candidates) != 1:
-        raise GraderError(messages.notebook_which_assignment(name, [spec.name for spec in candidates]))
+        raise GraderError(validation_words.notebook_which_assignment(name, [spec.name for spec in candidates]))
     return candidates[0]
 
 
@@ -194,12 +194,12 @@ def render(spec: AssignmentSpec, name: str | None, namespace: Mapping[str, Any],
     for graded in wanted:
         role = roles.get(graded)
         if role is None:
-            lines.append(messages.notebook_unknown_name(graded, spec))
+            lines.append(validation_words.notebook_unknown_name(graded, spec))
         elif role == "training":
-            lines.append(messages.notebook_needs_full_grade(graded, spec, notebook))
+            lines.append(validation_words.notebook_needs_full_grade(graded, spec, notebook))
         elif graded not in namespace:
-            lines.append(messages.notebook_not_defined(graded))
+            lines.append(validation_words.notebook_not_defined(graded))
         else:
-            lines.extend(messages.notebook_check_line(result) for result in quick_checks(spec, role, namespace))
+            lines.extend(validation_words.notebook_check_line(result) for result in quick_checks(spec, role, namespace))
     return "\n".join(lines)
 

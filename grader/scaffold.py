@@ -25,7 +25,7 @@ import jinja2
 import nbformat
 
 from grader.authoring import assign
-from grader.text import messages
+from grader.text import validation as validation_words
 from grader.errors import GraderError
 
 TEMPLATES = Path(__file__).resolve().parent / "assignment_template"
@@ -110,11 +110,11 @@ def to_notebook(script: str, assignment: str) -> str:
 def create(name: str, root: Path = Path("."), title: str | None = None) -> tuple[Path, ...]:
     """Write a new assignment's files under ``root``; refuses a bad name or an existing assignment."""
     if not NAME.fullmatch(name):
-        raise GraderError(messages.bad_assignment_name(name))
-    blueprint = Blueprint(name, title or messages.default_title(name))
+        raise GraderError(validation_words.bad_assignment_name(name))
+    blueprint = Blueprint(name, title or validation_words.default_title(name))
     for folder in (root / "assignments" / name, root / "reference" / name):
         if folder.exists():
-            raise GraderError(messages.scaffold_exists(folder))
+            raise GraderError(validation_words.scaffold_exists(folder))
     environment, values = _environment(), dict(vars(blueprint))
     written = []
     for template in sorted(TEMPLATES.rglob("*.j2")):

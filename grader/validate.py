@@ -11,7 +11,7 @@ For one assignment, every case is graded by the real pipeline, sandbox included:
 - each ``examples/<case>/submission.*``: the status, score and passing checks its
   ``expected.toml`` states.
 
-A case that differs is a value (``Outcome``), rendered by ``messages.validation_summary``; only
+A case that differs is a value (``Outcome``), rendered by ``validation_words.validation_summary``; only
 a malformed assignment folder raises (``AssignmentSpecError``).
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.text import messages
+from grader.text import validation as validation_words
 from grader.grading import reference
 from grader import spec as specs
 from grader.authoring.agreement import starter_agreement
@@ -108,11 +108,11 @@ def cases(spec: AssignmentSpec) -> tuple[Case, ...]:
 def _example(spec: AssignmentSpec, path: Path) -> Case:
     submissions = sorted(path.parent.glob("submission.*"))
     if len(submissions) != 1:
-        raise AssignmentSpecError(path.parent, "submission", *messages.example_submissions(len(submissions)))
+        raise AssignmentSpecError(path.parent, "submission", *validation_words.example_submissions(len(submissions)))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise AssignmentSpecError(path, "toml", *messages.expected_unreadable(error)) from None
+        raise AssignmentSpecError(path, "toml", *validation_words.expected_unreadable(error)) from None
     return Case(f"examples/{path.parent.name}", submissions[0], expected(spec, path, data))
 
 
@@ -121,7 +121,7 @@ def expected(spec: AssignmentSpec, path: Path, data: dict[str, Any]) -> Expected
     points = {check.id: check.points for check in spec.checks}
     problem = _problem(data, points)
     if problem is not None:
-        raise AssignmentSpecError(path, *messages.expected_wrong(problem, data, points, STATUSES))
+        raise AssignmentSpecError(path, *validation_words.expected_wrong(problem, data, points, STATUSES))
     return Expected(data["status"], float(data["score"]), frozenset(data.get("passed", [])))
 
 
@@ -144,7 +144,7 @@ def _grade(case: Case, spec: AssignmentSpec, options: Options, out: Path) -> Out
     try:
         return Outcome(case, grade_to(case.path, spec, out, options))
     except GraderError as error:
-        return Outcome(case, None, messages.case_not_graded(error))
+        return Outcome(case, None, validation_words.case_not_graded(error))
 
 
 def reference_outcome(case: Case, runs: Sequence[Outcome]) -> Outcome:
@@ -154,7 +154,7 @@ def reference_outcome(case: Case, runs: Sequence[Outcome]) -> Outcome:
         return failed
     metrics = [run.report.metrics for run in runs if run.report]
     if any(other != metrics[0] for other in metrics[1:]):
-        return Outcome(case, runs[0].report, messages.runs_disagree(metrics))
+        return Outcome(case, runs[0].report, validation_words.runs_disagree(metrics))
     return runs[0]
 
 
@@ -171,7 +171,7 @@ def validate(spec: AssignmentSpec, options: Options, out: Path, jobs: int = 1, p
         first = reference_outcome(reference_case, [run.result() for run in runs])
         tell(first)
         if not first.ok or first.report is None or first.report.metrics is None:
-            return Validation(spec, (first, *compared, *(Outcome(case, None, messages.skipped_for_reference(spec), skipped=True) for case in others)))
+            return Validation(spec, (first, *compared, *(Outcome(case, None, validation_words.skipped_for_reference(spec), skipped=True) for case in others)))
         proven = first.report.metrics
         reference.cached(spec, lambda: proven, use_cache=False)  # the other cases compare with the proven run
         futures = [pool.submit(_grade, case, spec, options, out / case.label) for case in others]

@@ -16,6 +16,7 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT
+from grader.text import validation as validation_words
 from grader.text import messages
 from grader.checks import DatasetFacts, StopCondition
 from grader.api import choose_isolation, grade_to
@@ -92,7 +93,7 @@ def test_names_not_defined_yet_unknown_or_ambiguous_get_a_clear_answer(kernel_ma
     check("build_model")
     check()
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == messages.notebook_not_defined("create_and_compile_model")
+    assert lines[0] == validation_words.notebook_not_defined("create_and_compile_model")
     assert lines[1].startswith("No assignment grades `build_model`.")
     assert lines[2].startswith("No assignment grades this notebook.")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT
-from grader.text import messages
+from grader.text import validation as validation_words
 from grader.grading import reference
 from grader import spec as specs
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main
@@ -92,7 +92,7 @@ def test_the_table_shows_each_case_and_for_a_difference_the_checks_and_their_mes
     got = made_report(20.0, {"model": True, "callback": True})
     starter = Case("starter", Path("starter.ipynb"), Expected("graded", 0.0, frozenset()))
     validation = Validation(assignment, (Outcome(starter, made_report(0.0, {"model": False})), Outcome(example, got)))
-    lines = messages.validation_summary(validation).splitlines()
+    lines = validation_words.validation_summary(validation).splitlines()
     assert lines[0] == "fashion_mnist_callback: 1 of 2 cases differ from what the assignment states."
     assert lines[3:] == [
         "        case                         expected                got",

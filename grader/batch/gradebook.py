@@ -27,7 +27,7 @@ from typing import Any
 
 from grader.files import refuse_link
 from grader.text import course as course_text
-from grader.text import messages
+from grader.text import batch as batch_words
 from grader.errors import GraderError
 from grader.checks.scoring import CheckResult
 
@@ -171,7 +171,7 @@ class Gradebook:
     def existing(cls, folder: Path) -> Gradebook:
         refuse_link(folder / FILE)
         if not (folder / FILE).is_file():
-            raise GraderError(messages.no_gradebook(folder))
+            raise GraderError(batch_words.no_gradebook(folder))
         return cls(folder / FILE)
 
     def close(self) -> None:
@@ -201,7 +201,7 @@ class Gradebook:
         """Bind this gradebook to one assignment; refuse another."""
         recorded = self.meta("assignment")
         if recorded is not None and recorded != assignment:
-            raise GraderError(messages.batch_other_assignment(self.path.parent, recorded, assignment))
+            raise GraderError(batch_words.batch_other_assignment(self.path.parent, recorded, assignment))
         self._transaction([("INSERT OR IGNORE INTO meta VALUES ('assignment', ?)", (assignment,))])
 
     def close_interrupted(self) -> int:

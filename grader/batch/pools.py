@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from grader.text import messages
+from grader.text import batch as batch_words
 from grader.errors import GraderError
 from grader.grading.fingerprint import fingerprint
 from grader.options import usable_cores
@@ -87,11 +87,11 @@ class DaskPool:
         try:
             from distributed import Client
         except ImportError:
-            raise GraderError(messages.dask_missing()) from None
+            raise GraderError(batch_words.dask_missing()) from None
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as error:
-            raise GraderError(messages.cluster_unreachable(address, error)) from None
+            raise GraderError(batch_words.cluster_unreachable(address, error)) from None
         self.where, self.running = f"on the Dask cluster at {address}", {}
         self.threads_by_host = self._threads_by_host()
 

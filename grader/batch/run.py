@@ -28,12 +28,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader.text import messages
 from grader.files import Folder, write_text
 from grader.course import handins as course_handins
 from grader.course import pages as course_pages
 from grader.course.config import Course
 from grader.batch import archives, intake
-from grader.text import messages
+from grader.text import batch as batch_words
 from grader.batch import summary
 from grader.errors import GraderError
 from grader.batch.pools import DaskPool, LocalPool
@@ -81,7 +82,7 @@ def _locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise GraderError(messages.batch_locked(out)) from None
+            raise GraderError(batch_words.batch_locked(out)) from None
         yield
 
 
@@ -149,7 +150,7 @@ class _Run:
         self.graded += 1
         if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
             self.warned = True
-            print(messages.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
+            print(batch_words.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
         self.progress.finished(outcome.student, outcome.report, outcome.wall_seconds, running)
 
     def start(self, submission: int) -> int:
@@ -226,7 +227,7 @@ def grade_batch(
     """
     started, jobs = time.monotonic(), jobs or usable_cores()
     if jobs < 1:
-        raise GraderError(messages.bad_jobs(jobs))
+        raise GraderError(batch_words.bad_jobs(jobs))
     if not options.threads and not cluster:
         options = replace(options, threads=threads_per_job(jobs))
     out.mkdir(parents=True, exist_ok=True)
@@ -238,7 +239,7 @@ def grade_batch(
         run = _Run(book, spec, out, options, progress or for_stream(), entries, course)
         todo = _plan(run, entries, ids, regrade)
         pool = DaskPool(cluster) if cluster else LocalPool(jobs)
-        run.progress.start(len(entries), len(entries) - len(todo), messages.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
+        run.progress.start(len(entries), len(entries) - len(todo), batch_words.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
         try:
             for entry in [entry for entry in todo if entry.file is None]:
                 run.record_invalid(run.start(ids[entry.student]), entry)

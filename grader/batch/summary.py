@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from grader.text import messages
+from grader.text import batch as batch_words
 from grader.text import course as course_text
 from grader.reports.charts import bar_chart
 from pathlib import Path
@@ -105,7 +105,7 @@ def _causes(finished: tuple[Row, ...]) -> tuple[Cause, ...]:
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for row in finished:
         if row.status != "graded":
-            groups.setdefault(row.status, (messages.STATUS_LABELS.get(row.status, row.status), []))[1].append((row.student, _first_line(row.message)))
+            groups.setdefault(row.status, (batch_words.STATUS_LABELS.get(row.status, row.status), []))[1].append((row.student, _first_line(row.message)))
             continue
         for check in row.checks:
             if not check.passed:
@@ -145,7 +145,7 @@ def render(summary: Summary) -> str:
         summary=summary,
         histogram=bar_chart("Score distribution", summary.distribution),
         similarity=bar_chart("Pairs of submissions by share of matching code", summary.similarity_bins) if summary.pairs else "",
-        labels=messages.STATUS_LABELS,
+        labels=batch_words.STATUS_LABELS,
         handin_labels=course_text.HANDIN_LABELS,
         written=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

@@ -25,8 +25,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from grader.data import fashion_mnist as datasets
 from grader.text import messages
+from grader.data import fashion_mnist as datasets
+from grader.text import batch as batch_words
 from grader import spec as specs
 from grader.errors import GraderError
 from grader.grading.evaluate import EVALUATION_LIMITS
@@ -114,7 +115,7 @@ def load_spec(job: Job) -> specs.AssignmentSpec:
 def died_report(job: Job, spec: specs.AssignmentSpec, how: str, output: str) -> dict[str, Any]:
     """The report of a submission whose grading process died: status internal, score 0."""
     return Report.of(assignment=spec.name, version=spec.version, submission=job.file_name, status=Status.INTERNAL,
-                     message=messages.grading_process_died(job.file_name, how, output), score=nothing_graded(spec, messages.not_graded()),
+                     message=batch_words.grading_process_died(job.file_name, how, output), score=nothing_graded(spec, messages.not_graded()),
                      output=output[-OUTPUT_KEPT:], output_truncated=len(output) > OUTPUT_KEPT, sandbox=job.options.isolation.value).to_json()
 
 
@@ -134,7 +135,7 @@ def _wait(process: subprocess.Popen, seconds: float) -> tuple[str, str | None]:
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-        return output, messages.grading_process_timed_out(seconds)
+        return output, batch_words.grading_process_timed_out(seconds)
 
 
 def _how(code: int) -> str:

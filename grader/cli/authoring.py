@@ -13,7 +13,7 @@ from grader import spec as specs
 from grader.cli.common import EXIT_BELOW_FULL, EXIT_OK
 from grader.options import Options
 from grader.text import authoring as authoring_text
-from grader.text import messages
+from grader.text import validation as validation_words
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,21 +47,21 @@ def validate_command(arguments: argparse.Namespace) -> int:
 
     jobs = arguments.jobs or validate.default_jobs()
     options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=arguments.threads or validate.threads_per_job(jobs))
-    print(messages.validating(arguments.assignments, jobs, options.threads), file=sys.stderr)
+    print(validation_words.validating(arguments.assignments, jobs, options.threads), file=sys.stderr)
 
     def progress(spec: specs.AssignmentSpec, outcome: validate.Outcome) -> None:
-        print(messages.validated_case(spec, outcome), file=sys.stderr, flush=True)
+        print(validation_words.validated_case(spec, outcome), file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="grader-validate-") as scratch:
         found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress)
-    print("\n\n".join(messages.validation_summary(validation) for validation in found))
+    print("\n\n".join(validation_words.validation_summary(validation) for validation in found))
     return EXIT_OK if all(validation.ok for validation in found) else EXIT_BELOW_FULL
 
 
 def new_command(arguments: argparse.Namespace) -> int:
     from grader import scaffold
 
-    print(messages.scaffolded(arguments.name, arguments.dir, scaffold.create(arguments.name, arguments.dir, arguments.title)))
+    print(validation_words.scaffolded(arguments.name, arguments.dir, scaffold.create(arguments.name, arguments.dir, arguments.title)))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from grader.sandbox.run import Isolation
 from grader.status import Status
 from grader.course.config import load as load_course
 from grader.text import course as course_text
+from grader.text import batch as batch_words
 from grader.text import messages
 
 
@@ -42,7 +43,7 @@ def regrade_choice(choice: str | None) -> frozenset[str] | None:
     chosen = frozenset(part.strip() for part in choice.split(",") if part.strip())
     known = {"all", *(status.value for status in Status)}
     if not chosen or chosen - known:
-        raise GraderError(messages.bad_regrade(choice, sorted(known - {"all"})))
+        raise GraderError(batch_words.bad_regrade(choice, sorted(known - {"all"})))
     return chosen
 
 
@@ -72,9 +73,9 @@ def batch_command(arguments: argparse.Namespace) -> int:
         result = api.grade_batch(submissions, spec, out, options, jobs=arguments.jobs, cluster=arguments.cluster,
                                  regrade=regrade_choice(arguments.regrade), progress=for_stream(arguments.progress), course=course)
     except KeyboardInterrupt:
-        print(messages.BATCH_INTERRUPTED, file=sys.stderr)
+        print(batch_words.BATCH_INTERRUPTED, file=sys.stderr)
         return 130
-    print(messages.batch_done(result))
+    print(batch_words.batch_done(result))
     return EXIT_OK
 
 
@@ -85,9 +86,9 @@ def export_command(arguments: argparse.Namespace) -> int:
 
         course = load_course(arguments.course)
         exported = export_course(course, arguments.to) if arguments.batch is None else export(arguments.batch, arguments.to, course)
-        print(messages.exported(exported.paths()))
+        print(batch_words.exported(exported.paths()))
         return EXIT_OK
     if arguments.batch is None:
         raise GraderError(course_text.export_needs_batch())
-    print(messages.exported(api.export_gradebook(arguments.batch, arguments.to).paths()))
+    print(batch_words.exported(api.export_gradebook(arguments.batch, arguments.to).paths()))
     return EXIT_OK

@@ -12,24 +12,24 @@ from grader.grading import old_api
 from grader.grading.load import Submission
 from grader.grading.run import Execution
 from grader.spec import AssignmentSpec
-from grader.text import messages
+from grader.text import notes as note_words
 
 
 def report_notes(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision) -> tuple[str, ...]:
     found = execution.observations
-    notes = [messages.passed_over(submission.cell_label(entry.cell), entry.error) for entry in (found.cell_errors if found else ())]
-    notes += [messages.legacy_note(finding) for finding in old_api.scan(submission)]
-    notes += [messages.adaptation_note(submission, adaptation) for adaptation in (found.adaptations if found else ())]
+    notes = [note_words.passed_over(submission.cell_label(entry.cell), entry.error) for entry in (found.cell_errors if found else ())]
+    notes += [note_words.legacy_note(finding) for finding in old_api.scan(submission)]
+    notes += [note_words.adaptation_note(submission, adaptation) for adaptation in (found.adaptations if found else ())]
     training = found.training if found else None
     fit = training.graded_fit if training else None
     if training and found and not found.names.get("training") and training.fits:
         index = training.fits.index(fit) + 1 if fit else None
-        notes.append(messages.lesson_note(index, len(training.fits), spec.lesson.fit))
+        notes.append(note_words.lesson_note(index, len(training.fits), spec.lesson.fit))
     if fit and spec.callback and fit.epochs_requested > spec.callback.max_epochs and not spec.callback.strict_epochs:
-        notes.append(messages.epochs_asked_note(fit.epochs_requested, spec.callback.max_epochs))
+        notes.append(note_words.epochs_asked_note(fit.epochs_requested, spec.callback.max_epochs))
     if execution.rerun:
-        notes.append(messages.rerun_note())
-    notes.append(messages.data_note(provision.description))
+        notes.append(note_words.rerun_note())
+    notes.append(note_words.data_note(provision.description))
     if spec.overrides:
-        notes.append(messages.overrides_note(spec.overrides))
+        notes.append(note_words.overrides_note(spec.overrides))
     return tuple(notes)

@@ -7,6 +7,7 @@ stopped, the reference's curve beside it), as inline SVG with inline CSS.
 
 from __future__ import annotations
 
+from grader.text import batch as batch_words
 from grader.text import messages, reports
 from grader.reports.charts import LineChart, Marker, Series, line_chart
 from grader.grading.metrics import Metrics
@@ -55,7 +56,7 @@ def render(report: Report, spec: AssignmentSpec, student: str = "", course: obje
         student=student or report.submission,
         title=spec.title,
         graded=report.status is Status.GRADED,
-        status_label=messages.STATUS_LABELS.get(report.status.value, report.status.value),
+        status_label=batch_words.STATUS_LABELS.get(report.status.value, report.status.value),
         charts=curves(report, spec.callback.condition if spec.callback else None),
         stop_summary=reports.stop_summary(report.metrics) if report.metrics else "",
         table=table(report),

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from grader import spec as specs
 from grader.authoring.agreement import starter_agreement
-from grader.text import messages
+from grader.text import validation as validation_words
 from grader.validate import Validation, compared_cases
 
 FIX = "Change the starter, or mark that code as solution in the reference; `{command}` rewrites the starter from it."
@@ -94,13 +94,13 @@ def test_the_validation_summary_lists_the_case_with_its_difference(tmp_path):
     edit(spec.starter, 5, "        None,\n        None,\n        None,\n", "        None,\n        None,\n")
     edit(spec.starter, 3, "test_images = test_images / 255.0", "test_images = test_images / 256.0")
     differing = compared_cases(spec)
-    assert messages.validation_summary(Validation(spec, agreeing)).split("\n")[4] == "  ok    starter vs reference  agree outside regions   agree outside regions"
-    rows = messages.validation_summary(Validation(spec, differing)).split("\n")
+    assert validation_words.validation_summary(Validation(spec, agreeing)).split("\n")[4] == "  ok    starter vs reference  agree outside regions   agree outside regions"
+    rows = validation_words.validation_summary(Validation(spec, differing)).split("\n")
     assert rows[0] == "fashion_mnist_callback: 1 of 1 cases differ from what the assignment states."
     assert rows[4] == "  DIFF  starter vs reference  agree outside regions   differ: cell 3, line 6"
     assert rows[5] == f"          file: {spec.starter}"
     assert rows[6].startswith("          cell 3, line 6: the starter has `test_images = test_images / 256.0` where")
-    assert messages.validated_case(spec, differing[0]) == "fashion_mnist_callback starter vs reference: DIFFERS (differ: cell 3, line 6)"
+    assert validation_words.validated_case(spec, differing[0]) == "fashion_mnist_callback starter vs reference: DIFFERS (differ: cell 3, line 6)"
 
 
 def test_the_fix_names_the_starter_when_it_is_not_where_grader_assign_writes_by_default(tmp_path):
