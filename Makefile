@@ -10,7 +10,7 @@ ASSIGNMENT := fashion_mnist_callback
 EXAMPLES := $(wildcard assignments/$(ASSIGNMENT)/examples/*/submission.*) reference/$(ASSIGNMENT)/solution.ipynb assignments/$(ASSIGNMENT)/starter.ipynb
 MNIST_EXAMPLES := $(wildcard assignments/mnist_callback/examples/*/submission.*)
 
-.PHONY: setup system demo test quick-test clean
+.PHONY: setup system demo lint test quick-test clean
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -36,10 +36,14 @@ demo: setup
 	$(BIN)/grader grade $(MNIST_EXAMPLES) --assignment mnist_callback --out out/mnist_callback
 	@echo "Reports: out/examples/*/report.md, out/mnist_callback/*/report.md"
 
-test: setup
+lint: $(BIN)/grader
+	$(BIN)/ruff check grader tests
+	$(BIN)/mypy
+
+test: setup lint
 	$(BIN)/python -m pytest -n 2
 
-quick-test: $(BIN)/grader
+quick-test: lint
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 clean:

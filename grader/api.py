@@ -5,26 +5,24 @@ from __future__ import annotations
 import json
 import os
 import platform
-import traceback
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.data import fashion_mnist as datasets
-from grader.text import messages
-from grader.data import mnist
 from grader import spec as specs
+from grader.data import fashion_mnist as datasets
+from grader.data import mnist
 from grader.errors import GraderError, SandboxSetupError
 from grader.options import Options
 from grader.pipeline import grade_submission, grade_to  # noqa: F401  (the library's front door)
 from grader.reports.report import Report
 from grader.sandbox.run import Isolation, Limits, support
 from grader.spec import AssignmentSpec
-from grader.status import Status
+from grader.text import messages
 
 if TYPE_CHECKING:
-    from grader.batch.run import BatchResult
     from grader.batch.export import Exported
+    from grader.batch.run import BatchResult
 
 
 def choose_isolation(choice: str = "auto") -> Isolation:

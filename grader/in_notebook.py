@@ -107,7 +107,7 @@ def _callback_trial(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any
     data = (generator.random((64, *dataset.image_shape), dtype="float32"), generator.integers(0, dataset.classes, 64))
     model = harness._model(keras, list(dataset.image_shape), dataset.classes)
     with contextlib.redirect_stdout(io.StringIO()):
-        answers = [harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(l) for l in c.logs]}, data)
+        answers = [harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(logs) for logs in c.logs]}, data)
                    for c in cases]
     answers = [{**answer, "error": _located(answer.get("error"))} if answer.get("error") else answer for answer in answers]
     parsed = callback_trial.answers_of({"answers": answers}, cases)

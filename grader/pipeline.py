@@ -13,12 +13,13 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from grader import spec as specs
+from grader.checks.facts import Context
 from grader.checks.scoring import Score, nothing_graded, score
 from grader.data.provision import Provision, provide
 from grader.errors import GraderError
 from grader.files import Folder
 from grader.grading import evaluate, reference
-from grader.checks.facts import Context
 from grader.grading.context import context
 from grader.grading.evaluate import Evaluation
 from grader.grading.load import LoadFailure, Submission, load
@@ -30,7 +31,6 @@ from grader.options import Options
 from grader.reports import reuse
 from grader.reports.report import Report
 from grader.reports.write import write
-from grader import spec as specs
 from grader.spec import AssignmentSpec, own_checks
 from grader.status import Status
 from grader.text import messages

@@ -25,8 +25,8 @@ import jinja2
 import nbformat
 
 from grader.authoring import assign
-from grader.text import validation as validation_words
 from grader.errors import GraderError
+from grader.text import validation as validation_words
 
 TEMPLATES = Path(__file__).resolve().parent / "assignment_template"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")

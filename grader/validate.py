@@ -17,24 +17,23 @@ a malformed assignment folder raises (``AssignmentSpecError``).
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.text import validation as validation_words
-from grader.grading import reference
 from grader import spec as specs
 from grader.authoring.agreement import starter_agreement
-from grader.pipeline import grade_to
 from grader.errors import AssignmentSpecError, GraderError
+from grader.grading import reference
 from grader.options import Options, threads_per_job, usable_cores  # noqa: F401  (threads_per_job: the CLI's)
+from grader.pipeline import grade_to
 from grader.reports.report import Report
 from grader.spec import AssignmentSpec, own_checks
 from grader.status import Status
+from grader.text import validation as validation_words
 
 EXPECTED_FILE = "expected.toml"
 EXPECTED_KEYS = ("status", "score", "passed")

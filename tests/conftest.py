@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import checks
 from grader import spec as specs
 from grader.data import fashion_mnist as datasets
+
 from mirrors import official_bytes, serve
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,12 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT, ROOT, SUBMISSIONS, submission
 from grader import cli
-from grader.sandbox import run as sandbox
 from grader.api import choose_isolation, grade_to
 from grader.options import Options
+from grader.sandbox import run as sandbox
 from grader.sandbox.run import Limits
+
+from conftest import ASSIGNMENT, ROOT, SUBMISSIONS, submission
 from machine import marked_processes, own_cgroups
 
 HOSTILE = SUBMISSIONS / "hostile"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import pytest
+from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
+from grader.data import fashion_mnist as datasets
 
 from conftest import ASSIGNMENT, ROOT, submission
-from grader.data import fashion_mnist as datasets
-from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
 
 
 def test_list_names_the_shipped_assignment(capsys):

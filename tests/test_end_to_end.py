@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import submission
 from grader.api import choose_isolation, grade_to
 from grader.options import Options
+
+from conftest import submission
 
 
 def grade(path: Path, assignment, tmp_path: Path) -> dict:

@@ -15,15 +15,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ROOT
-from grader.text import validation as validation_words
-from grader.text import messages
-from grader.checks import DatasetFacts, StopCondition
 from grader.api import choose_isolation, grade_to
+from grader.checks import DatasetFacts, StopCondition
 from grader.cli import EXIT_OK, main
 from grader.in_notebook import render
 from grader.options import Options
+from grader.text import validation as validation_words
 from grader.validate import own_checks
+
+from conftest import ROOT
 
 ASSIGNMENT = ROOT / "assignments" / "fashion_mnist_callback"
 REFERENCE = ROOT / "reference" / "fashion_mnist_callback" / "solution.ipynb"

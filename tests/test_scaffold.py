@@ -6,25 +6,25 @@ course repository, then the commands of docs/ci/github-actions-grader.yml, run a
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from conftest import ROOT
 from grader import checks
 from grader import spec as specs
 from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.errors import AssignmentSpecError
 from grader.scaffold import to_notebook
 from grader.validate import Expected, cases
+
+from conftest import ROOT
 
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions-grader.yml"
 FILES = [

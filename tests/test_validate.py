@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT, ROOT
-from grader.text import validation as validation_words
-from grader.grading import reference
 from grader import spec as specs
+from grader.checks.scoring import CheckResult
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main
+from grader.grading import reference
 from grader.grading.metrics import Metrics
 from grader.reports.report import Report
-from grader.checks.scoring import CheckResult
 from grader.status import Status
+from grader.text import validation as validation_words
 from grader.validate import Case, Expected, Outcome, Validation, cases, own_checks, reference_outcome
+
+from conftest import ASSIGNMENT, ROOT
 
 
 def copy_assignment(root: Path) -> Path:

@@ -38,7 +38,7 @@ def starter_cell(source: str, cell: int) -> str:
         if region.kind is Kind.SOLUTION:
             out += markers.stub(_indent(lines[region.start]))
         else:
-            out += [lines[region.start], *placeholders.placeholders(layout, region, cell), lines[region.end]]
+            out += [lines[region.start], *placeholders.placeholders(layout, region, cell), lines[region.end]]  # type: ignore[arg-type]
         index = region.end + 1
     made = "\n".join(out + lines[index:])
     if layout is not None and any(region.kind is Kind.CODE_HERE for region in found):
@@ -102,7 +102,7 @@ def regions_of(notebook: nbformat.NotebookNode) -> int:
 def solution_lines(reference: nbformat.NotebookNode) -> frozenset[str]:
     """The code inside the reference's regions that its starter does not show, one stripped line each."""
     shown = {line.strip() for cell in starter_notebook(reference).cells for line in cell.source.split("\n")}
-    hidden = set()
+    hidden: set[str] = set()
     for number, cell in enumerate(reference.cells, start=1):
         if cell.cell_type != "code":
             continue

@@ -75,7 +75,11 @@ class Layout:
 def read(lines: list[str], cell: int) -> Layout:
     """Tokenize a cell (IPython's ``%`` and ``!`` lines read as comments); ``MarkerError`` if it cannot be."""
     masked = [masked_magic(line) for line in lines]
-    statements, comments, tokens, current, depth = {}, {}, [], [], 0
+    statements: dict = {}
+    comments: dict = {}
+    tokens: list = []
+    current: list = []
+    depth = 0
     continued: set[int] = set()
     for raw in _tokens(masked, cell, current):
         (row, column), (end_row, end_column) = raw.start, raw.end

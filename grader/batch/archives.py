@@ -134,13 +134,13 @@ def _safe(name: str) -> PurePosixPath | None:
 def _zip_members(archive: zipfile.ZipFile) -> Iterator[_Member]:
     for info in archive.infolist():
         mode = stat.S_IFDIR if info.is_dir() else stat.S_IFMT(info.external_attr >> 16) or stat.S_IFREG
-        yield _Member(info.filename, mode, info.file_size, lambda info=info: archive.open(info))
+        yield _Member(info.filename, mode, info.file_size, lambda info=info: archive.open(info))  # type: ignore[misc]
 
 
 def _tar_members(archive: tarfile.TarFile) -> Iterator[_Member]:
     for info in archive:
         mode = stat.S_IFREG if info.isreg() else _TAR_KINDS.get(info.type, 0)
-        yield _Member(info.name, mode, info.size, lambda info=info: archive.extractfile(info))
+        yield _Member(info.name, mode, info.size, lambda info=info: archive.extractfile(info))  # type: ignore[misc]
 
 
 def _write(source: IO[bytes], target: Path, budgets: tuple[Budget, ...]) -> tuple[int, Cap | None]:

@@ -25,11 +25,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader.files import refuse_link
-from grader.text import course as course_text
-from grader.text import batch as batch_words
-from grader.errors import GraderError
 from grader.checks.scoring import CheckResult
+from grader.errors import GraderError
+from grader.files import refuse_link
+from grader.text import batch as batch_words
+from grader.text import course as course_text
 
 FILE = "gradebook.sqlite"
 SCHEMA = """
@@ -234,7 +234,7 @@ class Gradebook:
 
     def start(self, submission: int, assignment_version: str, fingerprint: str) -> int:
         sql = "INSERT INTO attempts (submission, state, assignment_version, fingerprint, started_at) VALUES (?, 'running', ?, ?, ?)"
-        return self._transaction([(sql, (submission, assignment_version, fingerprint, now()))])[0].lastrowid
+        return int(self._transaction([(sql, (submission, assignment_version, fingerprint, now()))])[0].lastrowid or 0)
 
     def finish(self, attempt: int, report: dict[str, Any], wall_seconds: float, worker: str, fingerprint: str) -> None:
         """Record a finished grading and its check results, in one transaction."""

@@ -14,12 +14,11 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from grader.text import batch as batch_words
+from grader.batch.worker import Job, Outcome, Processes, died_report, load_spec, run_job
 from grader.errors import GraderError
 from grader.grading.fingerprint import fingerprint
 from grader.options import usable_cores
-from grader.batch.worker import Job, Outcome, Processes, died_report, load_spec, run_job
-
+from grader.text import batch as batch_words
 
 CONNECT_SECONDS = 30
 
@@ -48,7 +47,8 @@ class LocalPool:
     where = "on this machine"
 
     def __init__(self, jobs: int):
-        self.jobs, self.processes, self.running = jobs, Processes(), {}
+        self.jobs, self.processes = jobs, Processes()
+        self.running: dict[Future, Job] = {}
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-job")
 
     def slots(self) -> int:
@@ -92,7 +92,8 @@ class DaskPool:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as error:
             raise GraderError(batch_words.cluster_unreachable(address, error)) from None
-        self.where, self.running = f"on the Dask cluster at {address}", {}
+        self.where = f"on the Dask cluster at {address}"
+        self.running: dict[Any, Job] = {}
         self.threads_by_host = self._threads_by_host()
 
     def _workers(self) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import signal
 import sys
 import threading
@@ -28,27 +27,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.text import messages
-from grader.files import Folder, write_text
+from grader.batch import archives, intake, summary
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.intake import Entry
+from grader.batch.pools import DaskPool, LocalPool
+from grader.batch.progress import Progress, for_stream
+from grader.batch.worker import Job, Outcome
+from grader.checks.scoring import nothing_graded
 from grader.course import handins as course_handins
 from grader.course import pages as course_pages
 from grader.course.config import Course
-from grader.batch import archives, intake
-from grader.text import batch as batch_words
-from grader.batch import summary
 from grader.errors import GraderError
-from grader.batch.pools import DaskPool, LocalPool
+from grader.files import Folder, write_text
 from grader.grading.fingerprint import fingerprint
-from grader.batch.gradebook import FILE, Gradebook, now
-from grader.batch.intake import Entry
 from grader.options import Options, threads_per_job, usable_cores
-from grader.batch.progress import Progress, for_stream
 from grader.reports.report import Report
 from grader.reports.write import write
-from grader.checks.scoring import nothing_graded
 from grader.spec import AssignmentSpec
 from grader.status import Status
-from grader.batch.worker import Job, Outcome
+from grader.text import batch as batch_words
+from grader.text import messages
 
 REPORTS, SUMMARY, INPUTS, LOCK = "reports", "summary.html", "inputs", ".batch.lock"
 ALL = "all"
@@ -143,15 +141,17 @@ class _Run:
         self.notes = {entry.student: entry.notes for entry in entries}
 
     def record(self, attempt: int, outcome: Outcome, running: int) -> None:
-        outcome = replace(outcome, report=with_notes(outcome.report, self.notes.get(outcome.student, ())))
-        write_reports(outcome.report, self.spec, self.out, outcome.student)
-        self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
+        assert outcome.report is not None  # only a setup fault has none, and it never reaches here
+        report = with_notes(outcome.report, self.notes.get(outcome.student, ()))
+        outcome = replace(outcome, report=report)
+        write_reports(report, self.spec, self.out, outcome.student)
+        self.book.finish(attempt, report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
         course_pages.annotate(self.book, self.spec, self.out / REPORTS / outcome.student, outcome.student, self.course)
         self.graded += 1
         if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
             self.warned = True
             print(batch_words.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
-        self.progress.finished(outcome.student, outcome.report, outcome.wall_seconds, running)
+        self.progress.finished(outcome.student, report, outcome.wall_seconds, running)
 
     def start(self, submission: int) -> int:
         return self.book.start(submission, self.spec.version, self.fingerprint)

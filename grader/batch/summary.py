@@ -11,18 +11,17 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
-from grader.text import batch as batch_words
-from grader.text import course as course_text
-from grader.reports.charts import bar_chart
 from pathlib import Path
 
 from grader.batch.gradebook import Gradebook, Pair, Row
-from grader.files import Folder
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
+from grader.files import Folder
+from grader.reports.charts import bar_chart
 from grader.reports.html import PAGES
 from grader.spec import AssignmentSpec
+from grader.text import batch as batch_words
+from grader.text import course as course_text
 
 SLOWEST = 10
 
@@ -82,19 +81,20 @@ class Summary:
     @property
     def similarity_bins(self) -> tuple[tuple[str, int], ...]:
         """The stored pairs by share of matching code, in tenths."""
-        bins = [[f"{10 * i}–{10 * (i + 1)}%", 0] for i in range(10)]
+        counts = [0] * 10
         for pair in self.pairs:
-            bins[min(9, int(pair.score * 10))][1] += 1
-        return tuple((label, count) for label, count in bins)
+            counts[min(9, int(pair.score * 10))] += 1
+        return tuple((f"{10 * i}–{10 * (i + 1)}%", count) for i, count in enumerate(counts))
 
 
 def distribution(scores: list[float], max_score: float) -> tuple[tuple[str, int], ...]:
     """Ten equal bins below full marks, and one for full marks."""
     width = max_score / 10 if max_score else 1
-    bins = [[f"{i * width:g}–{(i + 1) * width:g}", 0] for i in range(10)] + [[f"{max_score:g}", 0]]
+    labels = [f"{i * width:g}–{(i + 1) * width:g}" for i in range(10)] + [f"{max_score:g}"]
+    counts = [0] * 11
     for score in scores:
-        bins[10 if score >= max_score else min(9, int(score // width))][1] += 1
-    return tuple((label, count) for label, count in bins)
+        counts[10 if score >= max_score else min(9, int(score // width))] += 1
+    return tuple(zip(labels, counts))
 
 
 def _first_line(text: str) -> str:

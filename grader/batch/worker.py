@@ -25,10 +25,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from grader.text import messages
-from grader.data import fashion_mnist as datasets
-from grader.text import batch as batch_words
 from grader import spec as specs
+from grader.checks.scoring import nothing_graded
+from grader.data import fashion_mnist as datasets
 from grader.errors import GraderError
 from grader.grading.evaluate import EVALUATION_LIMITS
 from grader.grading.fingerprint import fingerprint
@@ -36,8 +35,9 @@ from grader.options import Options
 from grader.reports.report import Report
 from grader.sandbox.limits import Limits
 from grader.sandbox.run import Isolation
-from grader.checks.scoring import nothing_graded
 from grader.status import Status
+from grader.text import batch as batch_words
+from grader.text import messages
 
 EXIT_SETUP = 2
 COMMAND = ("-m", "grader.batch.worker")  # how run_job starts the worker process, after the interpreter
@@ -71,7 +71,7 @@ class Processes:
     """The worker processes running now, so that an interrupted batch can stop them."""
 
     def __init__(self) -> None:
-        self._lock, self._running = threading.Lock(), set()
+        self._lock, self._running = threading.Lock(), set[subprocess.Popen]()
 
     def add(self, process: subprocess.Popen) -> None:
         with self._lock:

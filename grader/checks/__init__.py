@@ -16,8 +16,23 @@ Parameters name context values (``grader.checks.facts.CONTEXT``) or arguments th
 """
 
 from grader.checks import builtin  # noqa: F401  (registers the built-in checks)
-from grader.checks.facts import (CONTEXT, Builder, CallbackAnswer, CallbackCase, CallbackTrial, Context, DatasetFacts, Fit, Layer,
-                                 ModelFacts, Names, Stop, StopCondition, StudentError, Training)
+from grader.checks.facts import (
+                                 CONTEXT,
+                                 Builder,
+                                 CallbackAnswer,
+                                 CallbackCase,
+                                 CallbackTrial,
+                                 Context,
+                                 DatasetFacts,
+                                 Fit,
+                                 Layer,
+                                 ModelFacts,
+                                 Names,
+                                 Stop,
+                                 StopCondition,
+                                 StudentError,
+                                 Training,
+)
 from grader.checks.registry import CHECKS, TEXT, Argument, Verdict, arguments, check, load_local, needs, run_check
 
 __all__ = ["CHECKS", "CONTEXT", "TEXT", "Argument", "Builder", "CallbackAnswer", "CallbackCase", "CallbackTrial", "Context", "DatasetFacts",

@@ -7,7 +7,7 @@ rule first checks against such a measurement. ``grader.text.checks`` words each 
 
 from __future__ import annotations
 
-from grader.checks.facts import (Builder, CallbackTrial, DatasetFacts, ModelFacts, Names, StopCondition, Training)
+from grader.checks.facts import Builder, CallbackTrial, DatasetFacts, ModelFacts, Names, StopCondition, Training
 from grader.checks.registry import Verdict, check
 
 TRUSTED_TOLERANCE = {"accuracy": 0.0, "loss": 0.0}  # docs/security.md: the final model must itself meet the condition the logs claim

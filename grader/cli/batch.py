@@ -9,12 +9,12 @@ from typing import Any
 
 from grader import api
 from grader.cli.common import EXIT_OK, add_grading_options, options_of, spec_of
+from grader.course.config import load as load_course
 from grader.errors import GraderError
 from grader.sandbox.run import Isolation
 from grader.status import Status
-from grader.course.config import load as load_course
-from grader.text import course as course_text
 from grader.text import batch as batch_words
+from grader.text import course as course_text
 from grader.text import messages
 
 

@@ -36,16 +36,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AssignmentSpecError
+from grader.errors import CourseError
 
 COURSE_FILE = "course.toml"
 POLICIES = ("penalty", "refuse")
 MISSING = ("empty", "zero")
 CANVAS_ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID")
 
-
-class CourseError(AssignmentSpecError):
-    """course.toml or the roster is missing, malformed or inconsistent; the message names file, key and fix."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +154,8 @@ def _late(path: Path, key: str, data: Any, base: LatePolicy) -> LatePolicy:
     unknown = sorted(set(data) - {"policy", "percent_per_day", "max_days", "grace_minutes"})
     if unknown:
         raise CourseError(path, f"{key}.{unknown[0]}", "is not a known key", "Use policy, percent_per_day, max_days or grace_minutes.")
-    policy = replace(base, **{k: (float(v) if k != "policy" and isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in data.items()})
+    given: dict[str, Any] = {k: float(v) if k != "policy" and isinstance(v, (int, float)) and not isinstance(v, bool) else v for k, v in data.items()}
+    policy = replace(base, **given)
     if policy.policy not in POLICIES:
         raise CourseError(path, f"{key}.policy", f"is {policy.policy!r}", f"Use one of: {', '.join(POLICIES)}.")
     for name in ("percent_per_day", "max_days", "grace_minutes"):
@@ -184,7 +182,7 @@ def load(folder: Path | str) -> Course:
     entries = data.get("assignments", [])
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise CourseError(path, "assignments", "is not a list of tables", "Write one [[assignments]] table per assignment.")
-    assignments = []
+    assignments: list[CourseAssignment] = []
     for index, entry in enumerate(entries):
         key = f"assignments[{index}]"
         name = entry.get("name")

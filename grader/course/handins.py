@@ -26,8 +26,9 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from grader.course.config import CourseError
+from grader.errors import CourseError
 from grader.files import refuse_link
 
 STUDENT_COLUMNS = ("student", "id", "student id", "sis user id", "sis login id", "identifier", "username", "login id", "user")
@@ -93,12 +94,12 @@ def modified(source: Path) -> datetime:
     return datetime.fromtimestamp(os.lstat(source).st_mtime, timezone.utc)
 
 
-def hand_in_times(folder: Path, entries: Iterable[object]) -> dict[str, str]:
+def hand_in_times(folder: Path, entries: Iterable[Any]) -> dict[str, str]:
     """Student id → ISO hand-in time, for each entry (``.student``, ``.source``) of the hand-in folder."""
     manifest = read_manifest(manifest_path(folder))
     times = {}
     for entry in entries:
-        student, source = getattr(entry, "student"), Path(getattr(entry, "source"))
+        student, source = entry.student, Path(entry.source)
         moment = manifest.get(student) or (modified(source) if os.path.lexists(source) else None)
         if moment is not None:
             times[student] = moment.isoformat(timespec="seconds")

@@ -84,7 +84,7 @@ def moodle_csv(course: Course, rows: Sequence[CourseRow]) -> str:
     names = [assignment.name for assignment in course.assignments]
     found = _by_student(rows)
     header = [*MOODLE_FIXED, *(column for name in names for column in (f"Assignment: {name} (Real)", f"Assignment: {name} (Feedback)"))]
-    lines: list[list[object]] = [header]
+    lines: list[list[object]] = [list(header)]
     for person in course.roster():
         grades = [value for name in names for value in (_grade(found.get((name, person.id)), course), _feedback(found.get((name, person.id))))]
         lines.append([person.id, person.name, person.email, person.section, *grades])

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.config import CourseError
+from grader.errors import CourseError
 from grader.files import refuse_link, write_text
 
 FIELDS = ("id", "name", "email", "section")
@@ -54,7 +54,7 @@ def parse(text: str, path: Path) -> tuple[Student, ...]:
         if not any(cell.strip() for cell in row):
             continue
 
-        def cell(field: str) -> str:
+        def cell(field: str, row: list[str] = row) -> str:
             index = columns[field]
             return row[index].strip() if index is not None and index < len(row) else ""
 

@@ -295,12 +295,12 @@ def _idx(array: np.ndarray) -> bytes:
 
 def _raw_files(served: Decoded, folder: Path) -> tuple[tuple[tuple[Path, str], ...], Path]:
     """The four .gz files ``fashion_mnist.load_data()`` reads, holding the served arrays, in one folder."""
-    from grader.data.dataset import load, write_once
+    from grader.data.dataset import write_once
 
     arrays = dict(zip(("train", "test"), (load("train", served), load("test", served))))
     for name, (_, _, _) in _LAYOUT.items():
         split, kind = ("train" if name.startswith("train") else "test"), (0 if "images" in name else 1)
-        write_once(folder / name, lambda split=split, kind=kind: gzip.compress(_idx(arrays[split][kind]), compresslevel=1, mtime=0))
+        write_once(folder / name, lambda split=split, kind=kind: gzip.compress(_idx(arrays[split][kind]), compresslevel=1, mtime=0))  # type: ignore[misc]
     return ((folder, KERAS_SUBDIR),), folder
 
 

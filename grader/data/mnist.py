@@ -145,10 +145,10 @@ def arrays_problem(arrays: Mapping[str, np.ndarray]) -> str | None:
         counts = tuple(int(count) for count in np.bincount(arrays[key], minlength=10))
         if counts != expected:
             return text.class_counts(key, counts, expected)
-    for key, expected in ARRAY_SHA256.items():
+    for key, sha256 in ARRAY_SHA256.items():
         digest = hashlib.sha256(np.ascontiguousarray(arrays[key]).data).hexdigest()
-        if digest != expected:
-            return text.array_digest(key, digest, expected)
+        if digest != sha256:
+            return text.array_digest(key, digest, sha256)
     return None
 
 

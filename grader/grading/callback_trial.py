@@ -80,7 +80,7 @@ def replay(training: Training | None, condition: StopCondition, class_name: str 
     if fit is None or condition.metric not in fit.history or not fit.epochs_run:
         return None
     epochs = min(fit.epochs_run, len(fit.history[condition.metric]))
-    logs = tuple({key: values[epoch] for key, values in fit.history.items() if epoch < len(values) and values[epoch] is not None}
+    logs = tuple({key: float(value) for key, values in fit.history.items() if epoch < len(values) and (value := values[epoch]) is not None}
                  for epoch in range(epochs))
     stopped = fit.stop is not None and fit.stop.student and (class_name is None or fit.stop.by == class_name)
     return CallbackCase("replay", logs, fit.initial_epoch, fit.stop.epoch if stopped and fit.stop else None, replay=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from grader.text import messages
 from grader.status import Status
+from grader.text import messages
 
 GRADED_TAG = "graded"
 GRADE_UP_TO_HERE = re.compile(r"grade.?up.?to.?here", re.IGNORECASE)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.text import notes as note_words
 from grader.grading.load import Submission
+from grader.text import notes as note_words
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from grader.grading.metrics import Metrics
 from grader.data.provision import provide
-from grader.spec import AssignmentSpec
+from grader.grading.metrics import Metrics
 from grader.grading.workspace import HARNESS
+from grader.spec import AssignmentSpec
 
 
 def cache_dir() -> Path:

@@ -179,7 +179,6 @@ def main(job_path: str) -> int:
         observations.record("translation", problem)
         return 0
     import keras
-
     from observe import FitRecorder
 
     adaptations = compat.Adaptations()

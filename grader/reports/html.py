@@ -7,15 +7,15 @@ stopped, the reference's curve beside it), as inline SVG with inline CSS.
 
 from __future__ import annotations
 
-from grader.text import batch as batch_words
-from grader.text import messages, reports
-from grader.reports.charts import LineChart, Marker, Series, line_chart
+from grader.checks.facts import StopCondition
 from grader.grading.metrics import Metrics
+from grader.reports.charts import LineChart, Marker, Series, line_chart
 from grader.reports.render import ENVIRONMENT, table
 from grader.reports.report import Report
-from grader.checks.facts import StopCondition
 from grader.spec import AssignmentSpec
 from grader.status import Status
+from grader.text import batch as batch_words
+from grader.text import reports
 
 PAGES = ENVIRONMENT  # the one environment; summary.html renders through it too
 

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from grader.sandbox import bwrap
-from grader.sandbox import cgroups
+from grader.errors import SandboxSetupError
+from grader.sandbox import bwrap, cgroups
 from grader.sandbox.bwrap import Mount, python_mounts
 from grader.sandbox.cgroups import Cgroup as _Cgroup
 from grader.sandbox.cgroups import parents as _cgroup_parents  # noqa: F401  (the tests' view of our cgroups)
-from grader.errors import SandboxSetupError
 from grader.sandbox.limits import Limits
 from grader.sandbox.watchdog import Outcome
 from grader.sandbox.watchdog import OutputReader as _OutputReader

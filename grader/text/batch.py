@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import signal as signals
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grader.text.messages import _tail
 from grader.text.errors import ALL_CELLS_HINT, HINTS, _where, brief, hint, limit_hint, location, path_hint  # noqa: F401
-
-
+from grader.text.messages import _tail
 
 # -- batch grading, gradebook and exports --------------------------------------------------------
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from grader.text.errors import ALL_CELLS_HINT, HINTS, _where, brief, hint, limit_hint, location, path_hint  # noqa: F401
 
-
-
 # -- loading ------------------------------------------------------------------------------------
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import signal as signals
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from grader.text.errors import ALL_CELLS_HINT, HINTS, _where, brief, hint, limit_hint, location, path_hint  # noqa: F401
-
-
 
 # -- notes: what the report adds beside the checks ----------------------------------------------
 

@@ -7,11 +7,12 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
 from grader import spec as specs
 from grader.authoring.agreement import starter_agreement
 from grader.text import validation as validation_words
 from grader.validate import Validation, compared_cases
+
+from conftest import ROOT
 
 FIX = "Change the starter, or mark that code as solution in the reference; `{command}` rewrites the starter from it."
 

@@ -8,10 +8,11 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import ROOT
 from grader import spec as specs
 from grader.authoring.assign import assign, solution_lines, starter_notebook, to_text
 from grader.cli import EXIT_OK, EXIT_USAGE, main
+
+from conftest import ROOT
 
 REGIONS = {"fashion_mnist_callback": 3, "fashion_mnist_classifier": 15, "fashion_mnist_lab": 1, "fashion_mnist_lesson": 1, "mnist_callback": 3}
 SHIPPED = sorted(REGIONS)

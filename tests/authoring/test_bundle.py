@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from grader import spec as specs
 from grader.authoring.assign import read_notebook, solution_lines
 from grader.authoring.bundle import bundle, lines_of
@@ -18,6 +17,8 @@ from grader.grading import reference
 from grader.grading.metrics import Metrics
 from grader.options import Options
 from grader.sandbox.run import Isolation
+
+from conftest import ROOT
 
 SHIPPED = ["fashion_mnist_callback", "fashion_mnist_classifier", "fashion_mnist_lab", "fashion_mnist_lesson", "mnist_callback"]
 MEASURED = Metrics(test_accuracy=0.8712, train_accuracy=0.8843, epochs_run=3, epochs_requested=10, stop_epoch=3,

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS
 from grader.batch import archives
+
+from conftest import SUBMISSIONS
 
 BOMBS = SUBMISSIONS / "hostile" / "batch"
 MB = 2**20

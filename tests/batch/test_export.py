@@ -13,6 +13,7 @@ from grader import cli
 from grader.batch.export import export
 from grader.batch.gradebook import FILE, Gradebook
 from grader.errors import GraderError
+
 from classroom import entry, stored
 from classroom import record as grade
 

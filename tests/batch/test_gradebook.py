@@ -6,10 +6,11 @@ import sqlite3
 
 import pytest
 
+from grader.batch.gradebook import FILE, Gradebook
+from grader.errors import GraderError
+
 from classroom import entry, stored
 from classroom import record as grade
-from grader.errors import GraderError
-from grader.batch.gradebook import FILE, Gradebook
 
 
 @pytest.fixture

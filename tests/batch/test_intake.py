@@ -12,11 +12,12 @@ import zipfile
 
 import pytest
 
-from classroom import quick_class
-from conftest import SUBMISSIONS
 from grader.batch import archives, intake, student_ids
 from grader.batch.gradebook import Gradebook
 from grader.errors import GraderError
+
+from classroom import quick_class
+from conftest import SUBMISSIONS
 from hostile_entries import FIXTURES, deadline, named_pipe, undecodable, unix_socket
 
 

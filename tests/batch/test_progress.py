@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from grader.text import batch as batch_words
 from grader.batch import progress
+from grader.text import batch as batch_words
 
 GRADED = {"status": "graded", "score": 100.0, "max_score": 100.0}
 CRASHED = {"status": "crashed", "score": 0.0, "max_score": 100.0}

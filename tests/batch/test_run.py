@@ -15,20 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from chromium import dump_dom, having, not_blank, screenshot
-from classroom import TRAINING, attempts, gradebook_rows, quick_class, report, training_class
-from conftest import ASSIGNMENT, ROOT, SUBMISSIONS
 from grader import api, cli
 from grader.api import choose_isolation
 from grader.batch import archives, intake
 from grader.batch import run as batch
-from grader.errors import GraderError
-from grader.batch.pools import usable_cores
 from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.pools import usable_cores
 from grader.batch.progress import Lines
 from grader.batch.worker import Outcome
+from grader.errors import GraderError
 from grader.options import Options
 from grader.sandbox.run import Limits
+
+from chromium import dump_dom, having, not_blank, screenshot
+from classroom import TRAINING, attempts, gradebook_rows, quick_class, report, training_class
+from conftest import ASSIGNMENT, ROOT, SUBMISSIONS
 from hostile_entries import deadline, hostile_class
 
 

@@ -4,10 +4,24 @@ from dataclasses import replace
 
 import pytest
 
-from grader.checks import (Builder, CallbackAnswer, CallbackCase, CallbackTrial, Context, DatasetFacts, Fit, ModelFacts, Names, Stop, StopCondition,
-                           StudentError, Training, run_check)
+from grader.checks import (
+    Builder,
+    CallbackAnswer,
+    CallbackCase,
+    CallbackTrial,
+    Context,
+    DatasetFacts,
+    Fit,
+    ModelFacts,
+    Names,
+    Stop,
+    StopCondition,
+    StudentError,
+    Training,
+    run_check,
+)
 from grader.checks.builtin import TRUSTED_TOLERANCE, chance_limit
-from grader.checks.registry import CHECKS, _LOCAL_OWNERS
+from grader.checks.registry import _LOCAL_OWNERS, CHECKS
 from grader.text.checks import TEMPLATES, render
 
 NAMES = Names("create_and_compile_model", "EarlyStoppingCallback", "train_fashion_mnist")

@@ -11,10 +11,11 @@ import json
 import xml.etree.ElementTree as ElementTree
 
 import pytest
+from course_week import ASSIGNMENT, FINAL, write_course
+
+from grader import cli
 
 from chromium import by_id, dump_dom, having
-from course_week import ASSIGNMENT, FINAL, write_course
-from grader import cli
 
 pytestmark = pytest.mark.slow  # grades 11 real submissions twice in the sandbox (no training): about a minute
 

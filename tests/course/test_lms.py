@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from classroom import entry, stored
-from classroom import record as grade
 from grader.batch.gradebook import FILE, Gradebook
 from grader.course import config
 from grader.course.book import course_rows
 from grader.course.lms import canvas_csv, export_course, moodle_csv
+
+from classroom import entry, stored
+from classroom import record as grade
 
 SAMPLES = Path(__file__).parent / "samples"
 TOML = """

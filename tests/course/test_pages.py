@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from chromium import by_id, dump_dom, having
-from classroom import entry, stored
-from classroom import record as grade
 from grader import cli
 from grader.batch.gradebook import FILE, Gradebook
 from grader.batch.run import write_reports
+
+from chromium import by_id, dump_dom, having
+from classroom import entry, stored
+from classroom import record as grade
 
 
 def test_an_adjustment_shows_in_the_report_and_the_summary(tmp_path, assignment, capsys):

@@ -6,13 +6,14 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.intake import Entry
+from grader.course.similarity import PAGE, similarity, student_regions
+
 from chromium import by_id, dump_dom, having
 from classroom import record as grade
 from classroom import stored
 from conftest import ROOT, SUBMISSIONS
-from grader.batch.gradebook import FILE, Gradebook
-from grader.batch.intake import Entry
-from grader.course.similarity import PAGE, similarity, student_regions
 
 MODULES = Path(__file__).parent / "submissions"
 STARTER = ROOT / "assignments" / "fashion_mnist_callback" / "starter.ipynb"

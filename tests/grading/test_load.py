@@ -4,9 +4,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import submission
-from grader.status import Status
 from grader.grading.load import LoadFailure, Submission, load
+from grader.status import Status
+
+from conftest import submission
 
 
 def _notebook(tmp_path: Path, cells, name="work.ipynb") -> Path:

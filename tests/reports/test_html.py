@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from chromium import by_id, dump_dom, elements, having, not_blank, screenshot, title
-from grader.reports import charts
-from grader.reports import html as html_report
 from grader.batch import summary
 from grader.batch.gradebook import FILE, Gradebook
+from grader.reports import charts
+from grader.reports import html as html_report
 from grader.reports.report import Report
+
+from chromium import by_id, dump_dom, elements, having, not_blank, screenshot, title
 from classroom import entry, stored
 from classroom import record as grade
 

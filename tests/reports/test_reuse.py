@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import submission
 from grader import api, pipeline
 from grader.options import Options
+
+from conftest import submission
 
 
 @pytest.fixture
