@@ -133,8 +133,9 @@ class PendingEvaluation:
         (self.space.job / "cancelled").touch()
         self.thread.join()
 
-    def finish(self, models: dict[str, tuple[Path, str, InputForm | None]]) -> Evaluation:
-        """Hand over the model files ({name: (file, role, form)}) and wait for their measurements."""
+    def finish(self, models: dict[str, tuple[Path, str, InputForm | None]], experiments: bool = False) -> Evaluation:
+        """Hand over the model files ({name: (file, role, form)}) and wait for their measurements (and the assignment's
+        own ``experiments``, which run even without a model file)."""
         manifest = []
         for name, (source, role, form) in models.items():
             target = self.space.job / f"{name}.keras"
@@ -142,7 +143,7 @@ class PendingEvaluation:
                 target.chmod(0o644)
                 manifest.append({"name": name, "role": role, "file": self.space.inside(target, f"/job/{target.name}"),
                                  **({"form": form.to_json()} if form else {})})
-        if not manifest:
+        if not manifest and not experiments:
             self.cancel()
             return NOT_EVALUATED
         (self.space.job / MANIFEST).write_text(json.dumps({"models": manifest}))
@@ -218,7 +219,8 @@ def measure(pending: PendingEvaluation, execution: Execution, submission: Submis
     thread = threading.Thread(target=lambda: trials.append(callback_trial.try_callback(job, options)), daemon=True) if job else None
     if thread:
         thread.start()
-    evaluation = pending.finish(_models(execution, provision.dataset.pixels, spec.data.normalize))
+    collected = execution.observations is not None and execution.observations.claims is not None
+    evaluation = pending.finish(_models(execution, provision.dataset.pixels, spec.data.normalize), experiments=collected)
     if thread:
         thread.join()
     return evaluation, (trials[0] if trials else None)

@@ -188,9 +188,10 @@ def _arrays(data: dict) -> dict:
 
 
 def assignment_measure(job: dict, files: dict, arrays: dict, keras) -> dict | None:
-    """The assignment's trusted experiments: ``measure(model[, data][, served][, seed][, keras])`` of its probes.py.
+    """The assignment's trusted experiments: ``measure(model[, data][, served][, seed][, keras][, file])`` of its probes.py.
 
     ``model(name)`` loads the variant ``name`` the student's run sent (safe mode; None when there is none),
+    ``file(name)`` is the path of its file (None when there is none: read it as data, never load it unsafely),
     ``data(split)`` the real (images, labels), ``served(split)`` those the student's sandbox got.
     """
     if not job.get("assignment_probes"):
@@ -211,7 +212,7 @@ def assignment_measure(job: dict, files: dict, arrays: dict, keras) -> dict | No
         return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
                 np.asarray(np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False)))
 
-    offered = {"data": lambda split: arrays[split], "served": served, "seed": job["seed"], "keras": keras}
+    offered = {"data": lambda split: arrays[split], "served": served, "seed": job["seed"], "keras": keras, "file": files.get}
     wanted = {key: value for key, value in offered.items() if key in inspect.signature(function).parameters}
     keras.utils.set_random_seed(job["seed"])
     try:
