@@ -140,8 +140,9 @@ def _problem(data: dict[str, Any], points: dict[str, float]) -> str | None:
 
 
 def _grade(case: Case, spec: AssignmentSpec, options: Options, out: Path) -> Outcome:
+    """One case, graded for real: a validation never answers from a kept report."""
     try:
-        return Outcome(case, grade_to(case.path, spec, out, options))
+        return Outcome(case, grade_to(case.path, spec, out, replace(options, regrade=True)))
     except GraderError as error:
         return Outcome(case, None, validation_words.case_not_graded(error))
 

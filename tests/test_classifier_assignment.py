@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS
 from grader import spec as specs
 from grader.api import choose_isolation
 from grader.checks import TEXT, Context, DatasetFacts, Names, Verdict, run_check
@@ -27,6 +26,8 @@ from grader.cli import EXIT_OK, main
 from grader.options import Options
 from grader.pipeline import grade_to
 from grader.text.checks import render
+
+from conftest import ROOT, SUBMISSIONS
 
 ASSIGNMENT = "fashion_mnist_classifier"
 FOLDER = ROOT / "assignments" / ASSIGNMENT

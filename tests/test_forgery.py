@@ -13,10 +13,11 @@ import sys
 
 import nbformat
 import pytest
+from hostile import check_message, grade, hostile, passed
+
+from grader.cli import EXIT_USAGE, main
 
 from conftest import ASSIGNMENT, ROOT
-from grader.cli import EXIT_USAGE, main
-from hostile import check_message, grade, hostile, passed
 
 ROOMY = {"wall_seconds": 300, "cpu_seconds": 600, "memory_mb": 4096, "output_bytes": 200_000}
 
