@@ -67,8 +67,9 @@ def reference_for(spec: AssignmentSpec, options: Options, execution: Execution) 
     if spec.check("reference") is None:
         return None
     training = execution.observations.training if execution.observations else None
-    if training is None or not training.model_saved:
-        return reference.known(specs.load(spec.folder) if spec.overrides else spec)
+    written = specs.load(spec.folder) if spec.overrides else spec
+    if training is None or not training.model_saved or not (written.reference.exists() or written.reference_metrics.is_file()):
+        return reference.known(written)  # a folder with neither (a student's copy) compares with nothing
     return reference_metrics(spec, options)
 
 

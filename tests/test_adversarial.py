@@ -196,17 +196,15 @@ def test_printed_and_written_fake_results_change_nothing(assignment, tmp_path):
     assert "100 / 100" not in outside_fences and "100/100" not in outside_fences
 
 
-def test_forged_observations_earn_nothing_the_grader_measures(assignment, tmp_path):
-    """Frames forged on the results pipe (found through /proc/self/fd) and through the harness's own
-    objects can claim anything the harness observes. The model and callback probes run inside the
-    student's process, so their claims get through (docs/security.md); accuracy, the comparison with
-    the reference and the stop (confirmed against the grader's own measurement) cannot."""
+def test_forged_observations_earn_nothing(assignment, tmp_path):
+    """Frames forged on the results pipe (found through /proc/self/fd) and through the harness's own objects can
+    claim anything the harness observes; the grader scores only the model files it measures and the callback it
+    tries alone, so a submission that builds no model and defines no real callback earns nothing."""
     report = grade(hostile("forges_observations.py"), assignment, tmp_path).report
     assert "forged frames into descriptor" in report["output"]
-    assert passed(report) <= {"model", "callback"} and report["score"] <= 40, report["checks"]
+    assert_nothing_earned(report)
     metrics = report["metrics"] or {}
-    assert metrics.get("test_accuracy") is None or metrics["test_accuracy"] < 0.5
-    assert metrics.get("train_accuracy") is None or metrics["train_accuracy"] < 0.5
+    assert metrics.get("test_accuracy") is None and metrics.get("train_accuracy") is None
 
 
 @pytest.mark.slow

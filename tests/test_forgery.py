@@ -27,8 +27,7 @@ def test_a_lookup_table_of_the_images_it_saw_earns_no_accuracy(assignment, tmp_p
     """Held-out accuracy 1.0 used to come from the public test split in the sandbox; now it is a stand-in there."""
     report = grade(hostile("lookup_table_model.py"), assignment, tmp_path, **ROOMY).report
     assert passed(report) == {"model", "callback"}, report["checks"]
-    assert report["metrics"]["test_accuracy"] is None and report["metrics"]["params"] > 5_000_000
-    assert "measures models of up to 5,000,000" in check_message(report, "accuracy")
+    assert report["metrics"]["test_accuracy"] is None and "could not evaluate your trained model" in check_message(report, "accuracy")
     assert any("never entered the submission's sandbox" in note for note in report["notes"])
 
 
@@ -126,6 +125,7 @@ def test_magics_too_slow_to_translate_are_an_invalid_submission_not_a_grader_fau
     monkey = pytest.MonkeyPatch()
     monkey.setattr(run, "TRANSLATE_SECONDS", 1)
     try:
+        (tmp_path / "graded").mkdir()
         graded = grade(path, assignment, tmp_path / "graded", **ROOMY)
     finally:
         monkey.undo()

@@ -198,6 +198,8 @@ def accuracy(trained_model: ModelFacts | None, training: Training | None, at_lea
 @check
 def reference(trained_model: ModelFacts | None, training: Training | None, reference_accuracy: float | None, tolerance: float = 0.03) -> Verdict:
     problem = _no_model(training, trained_model)
+    if problem is None and reference_accuracy is None:
+        return Verdict(False, "reference.unavailable", {})
     if problem is not None or reference_accuracy is None:
         return Verdict(False, "reference.no_comparison", {})
     assert trained_model is not None and trained_model.held_out_accuracy is not None

@@ -199,9 +199,9 @@ def _models(execution: Execution, pixels: int, normalize: bool) -> dict[str, tup
 
 def _trial_job(execution: Execution, submission: Submission, spec: AssignmentSpec, provision: Provision) -> callback_trial.Job | None:
     """What the callback trial tries: the graded name (or the lesson's class), on fresh cases and the run's own logs."""
-    if spec.callback is None:
-        return None
     found = execution.observations
+    if spec.callback is None or (found is not None and (found.translation_too_slow is not None or found.translation_error is not None)):
+        return None  # nothing of the submission compiled: there is no class to try
     names = tuple(spec.graded.callback) or ((found.callback_class,) if found and found.callback_class else ())
     if not names:
         return None

@@ -35,8 +35,8 @@ def _version(package: str) -> str:
 
 def cache_key(spec: AssignmentSpec) -> str:
     digest = hashlib.sha256()
-    sources = [spec.reference if spec.reference.exists() else spec.reference_metrics, spec.path]
-    for path in [*sources, *sorted(spec.folder.glob("*.py")), *sorted(HARNESS.glob("*.py"))]:
+    sources = [spec.reference, spec.reference_metrics, spec.path]
+    for path in [*(source for source in sources if source.is_file()), *sorted(spec.folder.glob("*.py")), *sorted(HARNESS.glob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for package in ("grader", "tensorflow-cpu", "tensorflow", "keras"):
         digest.update(f"{package}={_version(package)}\0".encode())

@@ -32,7 +32,10 @@ def define(submission: dict) -> tuple[dict, list[dict]]:
     kind = submission["kind"]
     namespace = student_code.student_module(kind, student_code.module_name(submission)).__dict__
     problems = []
-    for cell in submission["cells"]:
+    translated, problem = student_code.translate(submission, 20)  # the same budget as the graded run's
+    if problem is not None:
+        return namespace, []
+    for cell, _ in translated or []:
         name = student_code.filename(kind, cell)
         source = student_code.transform_magics(cell["source"]) if kind == "notebook" else cell["source"]
         for code in student_code.definitions_only(source, name):

