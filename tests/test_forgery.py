@@ -27,7 +27,7 @@ def test_a_lookup_table_of_the_images_it_saw_earns_no_accuracy(assignment, tmp_p
     """Held-out accuracy 1.0 used to come from the public test split in the sandbox; now it is a stand-in there."""
     report = grade(hostile("lookup_table_model.py"), assignment, tmp_path, **ROOMY).report
     assert passed(report) == {"model", "callback"}, report["checks"]
-    assert report["metrics"]["test_accuracy"] is None and "could not evaluate your trained model" in check_message(report, "accuracy")
+    assert report["metrics"]["test_accuracy"] is None  # too large to save in its scratch space, or to be measured: never scored
     assert any("never entered the submission's sandbox" in note for note in report["notes"])
 
 
