@@ -68,7 +68,7 @@ def course_copy(tmp_path, name="fashion_mnist_classifier"):
     return specs.load(tmp_path / "course" / "assignments" / name)
 
 
-def test_a_file_holding_a_line_of_the_solution_is_refused_before_anything_is_written(tmp_path, cache):
+def test_a_file_holding_a_line_of_the_solution_is_refused_before_anything_is_written(tmp_path, cache, registry):
     spec = course_copy(tmp_path)
     with (spec.folder / "checks.py").open("a") as checks:
         checks.write('\nEXAMPLE = """\n    model = create_classifier()\n"""\n')
