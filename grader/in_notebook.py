@@ -28,7 +28,7 @@ from grader.checks import CallbackTrial, Context, DatasetFacts, needs, run_check
 from grader.checks.scoring import CheckResult
 from grader.data import provision
 from grader.errors import GraderError
-from grader.grading import callback_trial, evaluate, observations
+from grader.grading import callback_trial, measurements, observations
 from grader.grading.context import names_for
 from grader.grading.workspace import HARNESS
 from grader.spec import AssignmentSpec
@@ -91,7 +91,7 @@ def _model_facts(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) 
         path.write_bytes(sent["untrained.keras"])
         job = {"image_shape": list(dataset.image_shape), "seed": spec.seed}
         facts = _harness("evaluate_model").measure(job, {"file": str(path), "role": "untrained"}, {}, keras)
-    return {"builder": builder, "untrained_model": evaluate.model_facts(facts)}
+    return {"builder": builder, "untrained_model": measurements.model_facts(facts)}
 
 
 def _callback_trial(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) -> CallbackTrial:

@@ -19,10 +19,10 @@ from grader.checks.scoring import Score, nothing_graded, score
 from grader.data.provision import Provision, provide
 from grader.errors import GraderError
 from grader.files import Folder
-from grader.grading import evaluate, reference
-from grader.grading.context import context
-from grader.grading.evaluate import Evaluation
+from grader.grading import evaluate, evaluator, reference
+from grader.grading.context import context, early_model_verdict
 from grader.grading.load import LoadFailure, Submission, load
+from grader.grading.measurements import Evaluation
 from grader.grading.metrics import Metrics, measure
 from grader.grading.notes import report_notes
 from grader.grading.run import Execution, run
@@ -44,11 +44,12 @@ def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Option
     if isinstance(submission, LoadFailure):
         return unreadable(spec, Path(path), submission, options)
     provision = provide(spec.data, spec.folder)
-    with evaluate.started(spec, provision, options) as pending, workspace(options) as space:
+    early = (lambda facts: tell(early_model_verdict(spec, provision.dataset, facts))) if on_event else None
+    with evaluator.started(spec, provision, options, early) as pending, workspace(options) as space:
         tell({"kind": "stage", "stage": "running"})
-        execution = run(submission, spec, space, options, provision, on_event)                   # 2. run
+        execution = run(submission, spec, space, options, provision, on_event, pending.hand_over_untrained)  # 2. run
         tell({"kind": "stage", "stage": "evaluating"})
-        evaluation, callback = evaluate.measure(pending, execution, submission, spec, provision, options)  # 3. evaluate
+        evaluation, callback = evaluate.measure(pending, execution, submission, spec, provision)  # 3. evaluate
     expected = reference_for(spec, options, execution)
     graded = context(spec, provision.dataset, execution, evaluation, callback, expected.test_accuracy if expected else None)
     scored = score(spec, graded)                                                                  # 4. score

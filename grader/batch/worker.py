@@ -29,7 +29,7 @@ from grader import spec as specs
 from grader.checks.scoring import nothing_graded
 from grader.data import fashion_mnist as datasets
 from grader.errors import GraderError
-from grader.grading.evaluate import EVALUATION_LIMITS
+from grader.grading.evaluator import EVALUATION_LIMITS
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options
 from grader.reports.report import Report

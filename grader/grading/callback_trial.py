@@ -3,10 +3,10 @@
 ``draw`` makes the cases: sequences of epoch logs whose watched metric stays on the "keep
 training" side of the threshold for a random number of epochs and then, in most cases, crosses it
 by a random distance (near or far); the threshold itself is never used, so ``>`` and ``>=`` are
-equally right. The graded run's own logs are replayed too, to confirm the stop it claims. ``try_callback``
-runs ``harness/probe_callback.py`` in a sandbox of its own, where only the submission's definitions
-run, and matches every answer to a case sent: a missing, extra or malformed answer counts against
-the callback.
+equally right. The graded run's own logs are replayed too (``replay``), to confirm the stop it
+claims. The trial runs in the evaluation's sandbox once its measurements are sent
+(``harness/probe_callback.py``; only the submission's definitions run), and ``parse`` matches every
+answer to a case sent: a missing, extra or malformed answer counts against the callback.
 """
 
 from __future__ import annotations
@@ -18,13 +18,7 @@ from dataclasses import dataclass
 from grader.checks.facts import CallbackAnswer, CallbackCase, CallbackTrial, StopCondition, Training
 from grader.grading import observations
 from grader.grading.load import Submission
-from grader.grading.workspace import run_harness, workspace
-from grader.options import Options
-from grader.sandbox.intake import Untrusted, read_untrusted
-from grader.sandbox.limits import Limits
-from grader.sandbox.run import Outcome
 
-TRIAL_LIMITS = Limits(wall_seconds=180, cpu_seconds=360, memory_mb=3072, output_bytes=100_000)
 CASES = 6
 NEAR, FAR = (0.002, 0.008), (0.02, 0.12)  # how far past the threshold a case's deciding value sits, as a fraction of the scale
 
@@ -107,37 +101,35 @@ def answers_of(data: object, cases: tuple[CallbackCase, ...]) -> tuple[dict[str,
     return answers, tuple(unexpected)
 
 
-def try_callback(job: Job, options: Options) -> CallbackTrial:
-    """Run the class alone on every case, in its own sandbox; the answers matched to the cases."""
-    with workspace(options) as space:
-        cells = [{"index": index, "number": cell.number, "source": cell.source, "filename": f"/submission/{job.submission.path.name}"}
-                 for index, cell in enumerate(job.submission.cells)]
-        harness_job = {
-            "submission": {"kind": job.submission.kind, "module_name": job.submission.path.stem, "cells": cells},
-            "names": list(job.names), "seed": job.seed, "image_shape": list(job.image_shape), "classes": job.classes,
-            "cases": [{"id": case.id, "first_epoch": case.first_epoch, "logs": [dict(logs) for logs in case.logs]} for case in job.cases],
-        }
-        ran = run_harness(space, "probe_callback.py", harness_job, TRIAL_LIMITS, options, [])
-        try:
-            raw = read_untrusted(space.out / "callback.json", 1_000_000)
-        except Untrusted:
-            raw = None
-    if ran.outcome is not Outcome.FINISHED or raw is None:
-        return CallbackTrial(None, job.cases, {}, problem=f"{ran.outcome.value}, exit {ran.exit_code}")
+def job_json(job: Job) -> dict:
+    """What the trial process reads: the submission's cells, the names to try, the cases."""
+    cells = [{"index": index, "number": cell.number, "source": cell.source, "filename": f"/submission/{job.submission.path.name}"}
+             for index, cell in enumerate(job.submission.cells)]
+    return {
+        "submission": {"kind": job.submission.kind, "module_name": job.submission.path.stem, "cells": cells},
+        "names": list(job.names), "seed": job.seed, "image_shape": list(job.image_shape), "classes": job.classes,
+        "cases": [{"id": case.id, "first_epoch": case.first_epoch, "logs": [dict(logs) for logs in case.logs]} for case in job.cases],
+    }
+
+
+def parse(raw: bytes | None, cases: tuple[CallbackCase, ...], how_it_ended: str) -> CallbackTrial:
+    """The trial's ``callback.json``, matched to the cases sent; ``how_it_ended`` says why there is none."""
+    if raw is None:
+        return CallbackTrial(None, cases, {}, problem=how_it_ended or "no answer")
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
         data = None
-    parsed = answers_of(data, job.cases)
+    parsed = answers_of(data, cases)
     if parsed is None or not isinstance(data, dict):
-        return CallbackTrial(None, job.cases, {}, problem="malformed")
+        return CallbackTrial(None, cases, {}, problem="malformed")
     found = data.get("class") if isinstance(data.get("class"), str) else None
     errors = tuple(e for entry in data.get("definition_errors", [])[:20] if isinstance(entry, dict)
                    if (e := _safe_error(entry.get("error"))) is not None) if isinstance(data.get("definition_errors"), list) else ()
     if found is None:
-        return CallbackTrial(None, job.cases, {}, problem="no_class", definition_errors=errors)
+        return CallbackTrial(None, cases, {}, problem="no_class", definition_errors=errors)
     answers, unexpected = parsed
-    return CallbackTrial(found[:200], job.cases, answers, unexpected, definition_errors=errors)
+    return CallbackTrial(found[:200], cases, answers, unexpected, definition_errors=errors)
 
 
 def _safe_error(data: object):

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from grader.checks.facts import CallbackTrial, Context, DatasetFacts, Names
+from grader.checks.facts import Builder, CallbackTrial, Context, DatasetFacts, ModelFacts, Names
+from grader.checks.registry import run_check
 from grader.data.dataset import Dataset
-from grader.grading.evaluate import Evaluation
+from grader.grading.measurements import Evaluation
 from grader.grading.run import Execution
 from grader.spec import AssignmentSpec, GradedNames
+from grader.text.checks import render
 
 ROLE_WORDS = {"model": "your model", "callback": "myCallback", "training": "your training code"}
 
@@ -22,6 +24,15 @@ def names_for(graded: GradedNames, found: Mapping[str, str | None]) -> Names:
         return found.get(role) or next(iter(getattr(graded, role)), ROLE_WORDS[role])
 
     return Names(name("model"), name("callback"), name("training"))
+
+
+def early_model_verdict(spec: AssignmentSpec, dataset: Dataset, untrained: ModelFacts) -> dict:
+    """The model check on the untrained model alone, as soon as it is measured: a progress event, never a score."""
+    name = spec.graded.model[0] if spec.graded.model else ROLE_WORDS["model"]
+    early = Context(names=names_for(spec.graded, {"model": name}), dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
+                    lesson=False, reached=(), builder=Builder(name, None, "", True, True), untrained_model=untrained)
+    verdict = run_check("model", early, {})
+    return {"kind": "check", "id": "model", "passed": verdict.passed, "message": render(verdict)}
 
 
 def context(spec: AssignmentSpec, dataset: Dataset, execution: Execution, evaluation: Evaluation, callback: CallbackTrial | None,

@@ -63,9 +63,10 @@ def job(submission: Submission, spec: AssignmentSpec, space: Workspace, provisio
 
 
 def run(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision,
-        on_event: Listener | None = None) -> Execution:
+        on_event: Listener | None = None, on_untrained: Callable[[Path], None] | None = None) -> Execution:
+    """The student's run; ``on_event`` hears each epoch as it ends, ``on_untrained`` gets the untrained model's file as soon as it arrives."""
     limits = options.limits or spec.limits
-    execution = _run(submission, spec, space, options, provision, limits, on_event)
+    execution = _run(submission, spec, space, options, provision, limits, on_event, on_untrained=on_untrained)
     fatal = execution.status is Status.CRASHED or execution.status in OUTCOME_STATUS.values()
     done = observations.last_cell(space.out / "cell")
     found = execution.observations
@@ -76,10 +77,14 @@ def run(submission: Submission, spec: AssignmentSpec, space: Workspace, options:
 
 
 def _run(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision, limits: Limits,
-         on_event: Listener | None, cells: int | None = None) -> Execution:
+         on_event: Listener | None, cells: int | None = None, on_untrained: Callable[[Path], None] | None = None) -> Execution:
     import json
 
     def listener(name: str, data: bytes) -> None:
+        if name == "untrained.keras" and on_untrained is not None:
+            on_untrained(space.out / name)
+        if name != "event":
+            return
         try:
             event = json.loads(data)
         except ValueError:

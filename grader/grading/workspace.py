@@ -31,10 +31,10 @@ HARNESS = Path(__file__).resolve().parent.parent / "harness"
 RESULTS_LIMIT = 256 * 1024 * 1024
 RESULT_NAMES = {  # what each harness script may send; any other frame ends the unpacking
     "run_submission.py": re.compile(r"observations\.json|untrained\.keras|model\.keras|variant-[a-z0-9_]{1,40}\.keras|cell|event"),
-    "probe_callback.py": re.compile(r"callback\.json"),
-    "evaluate_model.py": re.compile(r"evaluation\.json"),
+    "evaluate_model.py": re.compile(r"early\.json|evaluation\.json|callback\.json"),
 }
 STREAMED = frozenset({"event"})  # frames handed to the listener, not kept
+WRITE_ONCE = frozenset({"early.json", "evaluation.json"})  # the evaluation's measurements: a later frame of that name is ignored
 Listener = Callable[[str, bytes], None]
 
 
@@ -103,7 +103,8 @@ def _environment(space: Workspace, options: Options) -> dict[str, str]:
 
 class Frames:
     """Unpacks the channel's frames as they arrive: allowed names become files in ``folder`` (the last frame of
-    a name wins), streamed names go to ``listener``; the first malformed or unexpected frame ends the unpacking."""
+    a name wins, except ``WRITE_ONCE`` names: the first), streamed names go to ``listener``, which also hears
+    of each file written; the first malformed or unexpected frame ends the unpacking."""
 
     def __init__(self, folder: Path, allowed: re.Pattern, listener: Listener | None = None):
         self.folder, self.allowed, self.listener = folder, allowed, listener
@@ -121,8 +122,10 @@ class Frames:
             if name in STREAMED:
                 if self.listener:
                     self.listener(name, data)
-            else:
+            elif not (name in WRITE_ONCE and (self.folder / name).exists()):
                 (self.folder / name).write_bytes(data)
+                if self.listener:
+                    self.listener(name, b"")
         if self.position > 1 << 20:
             del self.buffer[: self.position]
             self.position = 0

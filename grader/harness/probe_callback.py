@@ -1,22 +1,20 @@
-"""Try the student's callback class alone, on cases the grader drew, in a process of its own.
+"""Try the student's callback class alone, on cases the grader drew.
 
-Usage: python probe_callback.py JOB.json
-
-Only the submission's definitions run here (imports, functions, classes and constant
+The evaluation process (``evaluate_model.py``) calls ``trial(job)`` after it has sent its
+measurements: from then on nothing it sends is taken as a measurement, so the student's code may
+run there. Only the submission's definitions run (imports, functions, classes and constant
 assignments: ``student_code.definitions_only``), never its training or data loading. Each case
 is a sequence of epoch logs: a small Keras model is fitted for that many epochs with a fresh
 instance of the class, and a callback placed before it puts the case's values into each epoch's
 logs, so the class sees a real fit. The only answer kept per case is the epoch in which training
 stopped (or none) and the error it raised, if any; the grader matches each answer to the case it
-sent and decides what it means. Sends ``callback.json``. Imports nothing of the trusted grader.
+sent and decides what it means. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -24,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compat  # noqa: E402  (sibling modules of the harness)
 import student_code  # noqa: E402
-from channel import Results  # noqa: E402
 
 
 def define(submission: dict) -> tuple[dict, list[dict]]:
@@ -74,9 +71,8 @@ def answer(keras, model, cls, case: dict, data) -> dict:
     return {"id": case["id"], "stopped_at": len(history.epoch) if stopped else None}
 
 
-def main(job_path: str) -> int:
-    job = json.loads(Path(job_path).read_text())
-    send = Results().send
+def trial(job: dict) -> dict:
+    """The class named in the job, tried on each case; what ``callback.json`` holds."""
     namespace, problems = define(job["submission"])
     names = [name for name in job["names"] if isinstance(namespace.get(name), type)]
     result: dict = {"class": names[0] if names else None, "definition_errors": problems, "answers": []}
@@ -92,11 +88,4 @@ def main(job_path: str) -> int:
         model = _model(keras, job["image_shape"], job["classes"])
         result["answers"] = [answer(keras, model, namespace[names[0]], case, data) for case in job["cases"]]
         result["compatibility"] = adaptations.found
-    send("callback.json", json.dumps(result, allow_nan=False, default=str).encode())
-    return 0
-
-
-if __name__ == "__main__":
-    code = main(sys.argv[1])
-    sys.stdout.flush()
-    os._exit(code)
+    return result

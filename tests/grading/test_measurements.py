@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.grading.evaluate import InputForm, model_facts, parse
+from grader.grading.measurements import InputForm, model_facts, parse
 
 
 @pytest.mark.parametrize(
