@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
 from grader.data import fashion_mnist as datasets
 
@@ -81,3 +83,26 @@ def test_a_grader_fault_still_writes_a_report_and_exits_3(tmp_path, monkeypatch,
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "internal" and report["score"] == 0
     assert "not your fault" in report["message"] and "ZeroDivisionError" in report["output"]
+
+
+@pytest.mark.slow
+def test_check_streams_the_model_verdict_then_each_epoch_while_training_runs(tmp_path):
+    """Read as it arrives: the early model verdict, the epochs one by one, then the report."""
+    import time
+
+    fast = ROOT / "tests" / "benchmarks" / "fast_submission.ipynb"
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "grader", "check", str(fast), "-a", ASSIGNMENT, "--out", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        seen.append((time.monotonic() - started, line.rstrip()))
+    process.wait(timeout=600)
+    lines = [line for _, line in seen]
+    model = next(index for index, line in enumerate(lines) if line.startswith("  PASS  model:") or line.startswith("  FAIL  model:"))
+    epochs = [index for index, line in enumerate(lines) if line.startswith("  epoch ")]
+    assert epochs and model < epochs[0], lines
+    assert lines[epochs[0]].startswith("  epoch 1/") and "accuracy" in lines[epochs[0]]
+    finished = json.loads((tmp_path / "report.json").read_text())
+    assert len(epochs) == finished["metrics"]["epochs_run"]
+    assert seen[epochs[0]][0] < seen[-1][0]  # printed while the grading went on, not all at the end

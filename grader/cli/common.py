@@ -42,8 +42,8 @@ def limits_of(arguments: argparse.Namespace, limits: Limits) -> Limits:
     return replace(limits, **given)
 
 
-def options_of(arguments: argparse.Namespace, spec: specs.AssignmentSpec) -> Options:
-    isolation = api.choose_isolation(arguments.sandbox)
+def options_of(arguments: argparse.Namespace, spec: specs.AssignmentSpec, own_code: bool = False) -> Options:
+    isolation = api.choose_isolation(arguments.sandbox, own_code)
     return Options(isolation=isolation, limits=limits_of(arguments, spec.limits), threads=arguments.threads,
                    use_reference_cache=not arguments.rerun_reference, regrade=getattr(arguments, "regrade", None) is True)
 

@@ -50,11 +50,17 @@ def check_command(arguments: argparse.Namespace) -> int:
         spec = spec_of(arguments, arguments.assignment)
     else:  # a name the notebook gives: looked up among the known assignments, never as a path
         spec = spec_of(arguments, api.assignment_of(arguments.submission), by_name_only=True)
-    options = options_of(arguments, spec)
+    options = options_of(arguments, spec, own_code=True)
     if options.isolation is Isolation.NONE:
-        print(messages.UNSANDBOXED, file=sys.stderr)
+        print(messages.OWN_CODE_UNSANDBOXED if arguments.sandbox == "auto" else messages.UNSANDBOXED, file=sys.stderr)
     print(messages.checking(arguments.submission, spec), file=sys.stderr)
+
+    def progress(event: dict) -> None:
+        line = messages.progress_event(event)
+        if line:
+            print(line, file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
-        report = api.grade_to(arguments.submission, spec, arguments.out or Path(scratch), options)
+        report = api.grade_to(arguments.submission, spec, arguments.out or Path(scratch), options, progress)
     print(api.terminal(report))
     return EXIT_OK if report.score == report.max_score else EXIT_BELOW_FULL

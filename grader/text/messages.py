@@ -187,6 +187,23 @@ def bad_limit(field: str, value: float) -> str:
     return f"A limit must be positive, but {field} was given as {value:g}. Pass a number above 0, or leave the flag out to use the assignment's."
 
 
+OWN_CODE_UNSANDBOXED = ("No sandbox can start on this machine, so your notebook runs unprotected, as it does in Jupyter: "
+                        "fine for your own code. Your instructor's grading runs it in a sandbox.")
+
+
+def progress_event(event: dict) -> str:
+    """One line of `grader check`'s live progress; empty for events it does not show."""
+    kind = event.get("kind")
+    if kind == "epoch":
+        shown = ", ".join(f"{key} {event[key]:.4f}" for key in ("accuracy", "loss") if isinstance(event.get(key), (int, float)))
+        return f"  epoch {event.get('epoch')}/{event.get('of')}: {shown}"
+    if kind == "check" and event.get("message"):  # an early verdict, before training ends
+        return f"  {'PASS' if event.get('passed') else 'FAIL'}  {event.get('id')}: {event['message']}"
+    if kind == "stage" and event.get("stage") == "evaluating":
+        return "  measuring your model on images it never saw…"
+    return ""
+
+
 def no_sandbox(problems: Sequence[str]) -> str:
     why = "; ".join(problems) or "bubblewrap is not available"
     return (
