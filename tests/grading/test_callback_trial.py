@@ -46,3 +46,8 @@ def test_answers_are_matched_to_the_cases_sent():
     assert callback_trial.answers_of({"answers": [{"id": 3}]}, cases) is None
     assert callback_trial.answers_of({"answers": "all passed"}, cases) is None
     assert callback_trial.answers_of({"answers": [{"id": cases[0].id, "stopped_at": True}]}, cases)[1] == (cases[0].id,)
+
+
+def test_a_class_that_was_not_given_to_the_fit_is_not_replayed():
+    fit = Fit("training", 1, 2, 10, 3, 0, 1875, (1875, 3750, 5625), {"accuracy": (0.8, 0.86, 0.885)}, (), (), None, None, None, None, True)
+    assert callback_trial.replay(Training((fit,), 0, None, True), StopCondition("accuracy", ">=", 0.88), "Cb") is None
