@@ -23,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores // jobs)")
     validate.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for the graded code (default: bwrap)")
     validate.add_argument("--out", "-o", type=Path, help="keep every case's reports here (default: a temporary folder)")
+    validate.add_argument("--course", type=Path, metavar="DIR", help="a course folder whose own assignments resolve by name (default: the nearest course.toml upward from here)")
     validate.set_defaults(run=validate_command)
     new = commands.add_parser("new", help="scaffold a new assignment that `grader validate` passes as it comes")
     new.add_argument("name", metavar="NAME", help="the assignment's name, e.g. week2_callback")
@@ -53,7 +54,10 @@ def validate_command(arguments: argparse.Namespace) -> int:
         print(validation_words.validated_case(spec, outcome), file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="grader-validate-") as scratch:
-        found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress)
+        from grader.course.config import find_upward
+
+        course = arguments.course or find_upward(Path.cwd())
+        found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress, course)
     print("\n\n".join(validation_words.validation_summary(validation) for validation in found))
     return EXIT_OK if all(validation.ok for validation in found) else EXIT_BELOW_FULL
 

@@ -29,6 +29,8 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-limit", type=int, metavar="BYTES", help="printed output kept per run; more ends the run (default: the assignment's)")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads per run (default: TensorFlow's choice)")
     parser.add_argument("--rerun-reference", action="store_true", help="grade the reference solution again instead of using its cached result")
+    if not any(action.dest == "course" for action in parser._actions):
+        parser.add_argument("--course", type=Path, metavar="DIR", help="a course folder: its own assignments resolve by name too")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                         help="override a threshold of the assignment for this run, e.g. --set threshold=0.99 (repeatable)")
 
@@ -56,7 +58,8 @@ def spec_of(arguments: argparse.Namespace, name: str, by_name_only: bool = False
         if not equals or not key.strip():
             raise GraderError(messages.bad_setting(setting))
         settings[key.strip()] = value.strip()
-    return specs.with_overrides(specs.load(name, by_name_only=by_name_only), settings)
+    course = getattr(arguments, "course", None)
+    return specs.with_overrides(specs.load(name, course=course, by_name_only=by_name_only), settings)
 
 
 def report_folders(paths: Sequence[Path]) -> dict[Path, str]:
