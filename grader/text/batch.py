@@ -13,7 +13,6 @@ from grader.text.messages import _tail
 
 STATUS_LABELS = {
     "internal": "The grader itself failed",
-    "refused": "No sandbox could start",
     "invalid": "Not a gradable submission",
     "crashed": "The student's process died",
     "memory": "Over the memory limit",
