@@ -61,7 +61,7 @@ CREATE INDEX IF NOT EXISTS attempts_by_submission ON attempts (submission, state
 COLUMNS_ADDED = {"submissions": {"handed_in": "TEXT"}}  # columns newer than the first gradebooks
 CURRENT = """
 SELECT st.id AS student, su.file_name, su.content_hash, su.handed_in, a.*,
-       (SELECT count(*) FROM attempts x JOIN submissions y ON x.submission = y.id WHERE y.student = st.id) AS attempts
+       (SELECT count(*) FROM attempts x JOIN submissions y ON x.submission = y.id WHERE y.student = st.id AND x.state = 'finished') AS attempts
 FROM students st JOIN submissions su ON su.id = st.current_submission
 LEFT JOIN attempts a ON a.id = (SELECT max(id) FROM attempts WHERE submission = su.id AND state = 'finished')
 ORDER BY st.id
@@ -88,7 +88,7 @@ class Row:
     finished_at: str
     assignment_version: str
     grader_version: str
-    attempts: int
+    attempts: int  # finished gradings of any of the student's hand-ins; interrupted ones do not count
     checks: tuple[CheckResult, ...]
     report: dict[str, Any] | None
     handed_in: str = ""  # ISO time the hand-in arrived, when a course says (see grader.course.handins)
