@@ -21,6 +21,7 @@ from grader.text import feedback as feedback_words
 from grader.text import reports
 
 PAGES = ENVIRONMENT  # the one environment; summary.html renders through it too
+FEEDBACK = "feedback.html"  # written beside report.html (reports/write.py)
 
 
 def _history(metrics: Metrics | None, key: str) -> tuple[float | None, ...]:
@@ -70,4 +71,6 @@ def render(report: Report, spec: AssignmentSpec, student: str = "", course: obje
         stop_summary=reports.stop_summary(report.metrics) if report.metrics else "",
         table=table(report),
         course=course,
+        feedback=FEEDBACK if report.notebook else "",
+        feedback_label=feedback_words.FEEDBACK_LINK,
     )
