@@ -26,7 +26,7 @@ from grader.text import feedback as words
 
 MAX_BYTES = 2_000_000  # the frame: 100,000 characters, each at most 12 bytes as JSON, and room to spare
 PART_LIMIT, TOTAL_LIMIT = 20_000, 100_000  # characters of printed output kept per cell and stream, and in all
-SOURCE_LIMIT = 50_000  # characters of a cell's source shown
+SOURCE_LIMIT, SOURCES_LIMIT = 50_000, 300_000  # characters of source shown per cell, and in all (a notebook may hold 20 MB)
 HARNESS_FRAME = re.compile(r'^  File "[^"\n]*/harness/[a-z_]+\.py", line \d+, in [^\n]*\n(?:    [^\n]*\n)*', re.MULTILINE)
 STUDENT_FILE = re.compile(r"<cell (\d+)>")
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -165,12 +165,15 @@ def ran(submission: Submission, found: Observations | None, captured: Captured |
     captured = captured or Captured({}, None, {})
     names = found.names if found else {}
     errors = _errors(submission, found)
-    cells, count = [], 0
+    cells, count, budget = [], 0, SOURCES_LIMIT
     for index, cell in enumerate(submission.cells):
         done = index in captured.cells
         count += done
         roles = tuple(role for role, name in names.items() if name and captured.defined.get(name) == index)
-        cells.append(RanCell(cell.number, clean(cell.source[:SOURCE_LIMIT]), count if done else None, captured.cells.get(index, Printed()),
+        shown = max(min(SOURCE_LIMIT, budget), 0)
+        source = cell.source if len(cell.source) <= shown else f"{cell.source[:shown]}\n# {words.source_omitted(len(cell.source) - shown)}"
+        budget -= len(source)
+        cells.append(RanCell(cell.number, clean(source), count if done else None, captured.cells.get(index, Printed()),
                              _raised(errors.get(cell.number)), roles))
     failed = found.training.error if found and found.training else None
     training = None

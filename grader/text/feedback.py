@@ -23,6 +23,11 @@ def omitted(characters: int) -> str:
     return f"[… {characters:,} characters of output not kept …]"
 
 
+def source_omitted(characters: int) -> str:
+    """The comment that stands for the end of a cell's source too long to show."""
+    return f"[… {characters:,} more characters of this cell not shown …]"
+
+
 def prompt(number: int, ran: bool, kind: str) -> str:
     """What stands beside a cell, where Jupyter shows In [n]: the number the report's messages use."""
     where = f"cell {number}" if kind == "notebook" else "module"

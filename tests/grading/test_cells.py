@@ -1,12 +1,13 @@
 """cells.json read defensively, and the notebook as it ran built from it, the submission and the observations."""
 
+import dataclasses
 import json
 
 import pytest
 
 from grader.grading import cells, observations
 from grader.grading.cells import Printed, RanNotebook
-from grader.grading.load import load
+from grader.grading.load import Cell, load
 
 from conftest import submission
 
@@ -82,3 +83,12 @@ def test_a_syntax_error_sits_at_its_cell_and_the_graders_training_call_is_its_ow
                       {"cells": [{"index": i} for i in range(4)], "training": {"stdout": part("Epoch 1/10\n")}})
     assert (ran.training.count, ran.training.printed.stdout, ran.training.error.message) == (5, "Epoch 1/10\n", "bad shape")
     assert ran.training_name == "train_fashion_mnist"
+
+
+def test_a_huge_notebook_shows_a_bounded_part_of_its_sources():
+    loaded = load(submission("raises_in_cell.ipynb"))
+    huge = dataclasses.replace(loaded, cells=tuple(Cell(number, "x = 1\n" * 20_000) for number in range(1, 41)))
+    ran = cells.ran(huge, None, None)
+    assert len(ran.cells) == 40 and all(cell.count is None and cell.roles == () for cell in ran.cells)
+    assert sum(len(cell.source) for cell in ran.cells) <= cells.SOURCES_LIMIT + 40 * 100
+    assert ran.cells[0].source.endswith("# [… 70,000 more characters of this cell not shown …]") and ran.cells[-1].source.startswith("\n# [")
