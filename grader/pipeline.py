@@ -19,7 +19,7 @@ from grader.checks.scoring import Score, nothing_graded, score
 from grader.data.provision import Provision, provide
 from grader.errors import GraderError
 from grader.files import Folder
-from grader.grading import evaluate, evaluator, reference
+from grader.grading import cells, evaluate, evaluator, reference
 from grader.grading.context import context, early_model_verdict
 from grader.grading.load import LoadFailure, Submission, load
 from grader.grading.measurements import Evaluation
@@ -48,6 +48,7 @@ def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Option
     with evaluator.started(spec, provision, options, early) as pending, workspace(options) as space:
         tell({"kind": "stage", "stage": "running"})
         execution = run(submission, spec, space, options, provision, on_event, pending.hand_over_untrained)  # 2. run
+        notebook = cells.ran(submission, execution.observations, cells.read(space.out))
         tell({"kind": "stage", "stage": "evaluating"})
         evaluation, callback = evaluate.measure(pending, execution, submission, spec, provision)  # 3. evaluate
     expected = reference_for(spec, options, execution)
@@ -56,7 +57,7 @@ def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Option
     for check in scored.checks:
         tell({"kind": "check", "id": check.id, "passed": check.passed})
     return graded_report(spec, submission, execution, provision, graded, scored, expected, evaluation,  # 5. report
-                         options, time.monotonic() - started)
+                         options, time.monotonic() - started, notebook)
 
 
 def _ignore(event: dict) -> None:
@@ -75,14 +76,16 @@ def reference_for(spec: AssignmentSpec, options: Options, execution: Execution) 
 
 
 def graded_report(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision, graded: Context,
-                  scored: Score, expected: Metrics | None, evaluation: Evaluation, options: Options, seconds: float) -> Report:
+                  scored: Score, expected: Metrics | None, evaluation: Evaluation, options: Options, seconds: float,
+                  notebook: cells.RanNotebook | None = None) -> Report:
     ran = execution.run
     stopped = any(check.id == "stopped_by_callback" and check.passed for check in scored.checks)
     return Report.of(assignment=spec.name, version=spec.version, submission=submission.path.name, content_hash=submission.content_hash,
                      status=execution.status, message=execution.message, score=scored, metrics=measure(graded, stopped),
                      reference=expected, output=messages.without_tensorflow_noise(ran.output) if ran else "",
                      output_truncated=bool(ran and ran.output_truncated), sandbox=options.isolation.value, seconds=seconds,
-                     notes=report_notes(spec, submission, execution, provision) + ((evaluation.problem,) if evaluation.problem else ()))
+                     notes=report_notes(spec, submission, execution, provision) + ((evaluation.problem,) if evaluation.problem else ()),
+                     notebook=notebook)
 
 
 def unreadable(spec: AssignmentSpec, path: Path, failure: LoadFailure, options: Options) -> Report:

@@ -30,7 +30,7 @@ from grader.sandbox.run import Isolation, Mount, SandboxRun, python_mounts, run
 HARNESS = Path(__file__).resolve().parent.parent / "harness"
 RESULTS_LIMIT = 256 * 1024 * 1024
 RESULT_NAMES = {  # what each harness script may send; any other frame ends the unpacking
-    "run_submission.py": re.compile(r"observations\.json|untrained\.keras|model\.keras|variant-[a-z0-9_]{1,40}\.keras|cell|event"),
+    "run_submission.py": re.compile(r"observations\.json|cells\.json|untrained\.keras|model\.keras|variant-[a-z0-9_]{1,40}\.keras|cell|event"),
     "evaluate_model.py": re.compile(r"early\.json|evaluation\.json|callback\.json"),
 }
 STREAMED = frozenset({"event"})  # frames handed to the listener, not kept

@@ -7,13 +7,15 @@ then executes the student's code with every Keras ``fit`` observed, saves the mo
 builder returns (untrained) and the model training produced, and runs the assignment's own
 ``collect`` step. It sends ``observations.json`` after every phase (a run that dies midway still
 leaves what it saw), one small ``cell`` frame after every cell, ``event`` frames as training
-runs, and the model files. None of it is trusted: the grader measures the model files itself and
-checks every claim here against its own measurements. Imports nothing of the trusted grader.
+runs, ``cells.json`` (what each cell printed, for the feedback page; ``capture.py``) and the model
+files. None of it is trusted: the grader measures the model files itself and checks every claim
+here against its own measurements. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
 import json
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compat  # noqa: E402  (sibling modules of the harness)
 import student_code  # noqa: E402
+from capture import Capture  # noqa: E402
 from channel import Results  # noqa: E402
 
 SCHEMA = 2
@@ -139,14 +142,15 @@ def _call_training(function, images, labels):
     return function(images, labels)
 
 
-def run_training(namespace: dict, name: str, job: dict, recorder, keras, send) -> dict:
+def run_training(namespace: dict, name: str, job: dict, recorder, keras, send, capture: Capture) -> dict:
     already = [fit for fit in recorder.fits if fit["context"] == "training" and fit.get("finished")]
     if not already:
         images, labels = _load_data(job)
         keras.utils.set_random_seed(job["seed"])
         recorder.context = "training"
         try:
-            _call_training(namespace[name], images, labels)
+            with capture.cell("training"):
+                _call_training(namespace[name], images, labels)
         except BaseException as error:
             return {"fits": recorder.fits, "error": student_code.describe_error(error)}
     graded = [index for index, fit in enumerate(recorder.fits) if fit["context"] == "training"]
@@ -198,17 +202,27 @@ def main(job_path: str) -> int:
     compat.allow_model_assignment(keras, adaptations)
     compat.serve_load_data(job["data"].get("keras_name"), adaptations)
 
+    roles = job["roles"]
+    capture = Capture([name for names in roles.values() for name in names])
+    capture.install(sys)
+    sent = functools.partial(_send_json, send)
+
     def epoch_ended(record: dict) -> None:
         history = record["history"]
         _send_json(send, "event", {"kind": "epoch", "epoch": record["epochs_run"], "of": record["epochs_requested"],
                                    **{key: values[-1] for key, values in history.items() if key in ("accuracy", "loss") and values}})
+        capture.send(sent, now=False)
+
+    def cell_done(index: int) -> None:
+        _send_json(send, "cell", {"done": index})
+        capture.send(sent, now=False)
 
     recorder = FitRecorder(keras, student_code.module_name(submission), adaptations, epoch_ended)
     recorder.install()
     keras.utils.set_random_seed(job["seed"])
-    roles = job["roles"]
     execution = student_code.execute(submission, compiled, recorder, roles.get("training", []), job["lesson"]["continue_after_errors"],
-                                     cell_done=lambda index: _send_json(send, "cell", {"done": index}))
+                                     cell_done=cell_done, capture=capture)
+    capture.send(sent)
     observations.record("execution", execution.summary)
     namespace = execution.namespace
     names = {role: next((name for name in candidates if callable(namespace.get(name))), None) for role, candidates in roles.items()}
@@ -222,7 +236,8 @@ def main(job_path: str) -> int:
         observations.record("compatibility", adaptations.found)
         return 0
     if names.get("training"):
-        training = run_training(namespace, names["training"], job, recorder, keras, send)
+        training = run_training(namespace, names["training"], job, recorder, keras, send, capture)
+        capture.send(sent)
     elif job["lesson"].get("allowed", True):
         training = _save_trained(recorder, lesson_fit(recorder, job["lesson"]["fit"]), send)
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 import linecache
 import signal
@@ -188,13 +189,17 @@ def module_name(submission: dict) -> str:
 
 
 def execute(submission: dict, compiled, recorder, training_names: list[str], continue_after_errors: bool = False,
-            cell_done=lambda index: None) -> Execution:
-    """Run every compiled cell; stop at the first that raises, or (lessons) note it and run the next."""
+            cell_done=lambda index: None, capture=None) -> Execution:
+    """Run every compiled cell; stop at the first that raises, or (lessons) note it and run the next.
+
+    ``capture`` (``capture.Capture``) keeps what each cell prints and notes the cell that binds each graded name.
+    """
     namespace = student_module(submission["kind"], module_name(submission)).__dict__
     cell_errors = []
     for cell, code in compiled:
         try:
-            exec(code, namespace)
+            with capture.cell(cell["index"], namespace) if capture else contextlib.nullcontext():
+                exec(code, namespace)
         except BaseException as error:  # student code: every failure is a value
             if not continue_after_errors or not isinstance(error, Exception):
                 summary = {"error": describe_error(error), "cell": cell.get("number"), "cells_run": cell["index"], "cell_errors": cell_errors}

@@ -1,7 +1,9 @@
 """Inline SVG charts for the HTML reports: no scripts, no fonts, no files to fetch.
 
 Each mark carries its numbers in ``data-`` attributes, so a test (or a reader's
-tools) can read back exactly what is drawn.
+tools) can read back exactly what is drawn. Labels stay inside the chart: one that would run past
+the right edge is drawn left of its line, one that would run into the legend goes below its line.
+Their width is estimated (``CHAR_WIDTH`` per character, generous for a 12px sans-serif font).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from html import escape
 
 WIDTH, HEIGHT = 600, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 34, 40
+FONT_SIZE, CHAR_WIDTH, GAP = 12, 8.0, 4  # the labels' size in px (svg.chart's font-size); a width per character above any digit or lower-case letter (DejaVu Sans: 7.6)
+ROWS = (TOP + 12, TOP + 26)  # baselines of the labels of vertical lines: where training stopped, where it should have
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,25 @@ class LineChart:
     title: str
     series: tuple[Series, ...]
     threshold: Marker | None = None  # a horizontal line at a y value
-    stop: Marker | None = None  # a vertical line at an epoch
+    stop: Marker | None = None  # a vertical line at the epoch where training stopped
     bounds: tuple[float, float] = (-math.inf, math.inf)  # the y axis never goes past these
+    due: Marker | None = None  # a vertical line at the epoch where training should have stopped
+
+
+def text_width(text: str) -> float:
+    return CHAR_WIDTH * len(text)
+
+
+def beside(x: float, text: str) -> tuple[float, str]:
+    """Where a label of a vertical line at ``x`` goes, and its anchor: right of the line, or left when it would leave the chart."""
+    if x + GAP + text_width(text) <= WIDTH - 2:
+        return x + GAP, "start"
+    return x - GAP, "end"
+
+
+def above(y: float) -> float:
+    """The baseline of a label of a horizontal line at ``y``: above the line, or below it when it would reach into the legend."""
+    return y - 5 if y - 5 - FONT_SIZE >= TOP else y + FONT_SIZE + 3
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -66,7 +87,8 @@ def _frame(chart: LineChart) -> tuple[_Frame, list[float]]:
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = max((high - low) * 0.08, 0.01)
     ticks = nice_ticks(max(low - pad, chart.bounds[0]), min(high + pad, chart.bounds[1]))
-    epochs = max([len(s.values) for s in chart.series] + [int(chart.stop.value) if chart.stop else 0, 1])
+    marked = [int(marker.value) for marker in (chart.stop, chart.due) if marker]
+    epochs = max([len(s.values) for s in chart.series] + marked + [1])
     return _Frame(epochs, ticks[0], ticks[-1]), ticks
 
 
@@ -104,11 +126,13 @@ def _markers(frame: _Frame, chart: LineChart) -> list[str]:
     if chart.threshold:
         y = frame.y(chart.threshold.value)
         parts.append(f'<g class="threshold" data-value="{chart.threshold.value:g}"><line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-                     f'<text x="{LEFT + 6}" y="{y - 5:.1f}">{escape(chart.threshold.label)}</text></g>')
-    if chart.stop:
-        x = frame.x(chart.stop.value)
-        parts.append(f'<g class="stop" data-epoch="{chart.stop.value:g}"><line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}"/>'
-                     f'<text x="{x + 4:.1f}" y="{TOP + 12}">{escape(chart.stop.label)}</text></g>')
+                     f'<text x="{LEFT + 6}" y="{above(y):.1f}">{escape(chart.threshold.label)}</text></g>')
+    for marker, kind, attribute, row in ((chart.due, "due", "data-due-epoch", ROWS[1]), (chart.stop, "stop", "data-epoch", ROWS[0])):
+        if marker:
+            x = frame.x(marker.value)
+            at, anchor = beside(x, marker.label)
+            parts.append(f'<g class="{kind}" {attribute}="{marker.value:g}"><line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}"/>'
+                         f'<text x="{at:.1f}" y="{row}" text-anchor="{anchor}">{escape(marker.label)}</text></g>')
     return parts
 
 

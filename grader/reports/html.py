@@ -2,7 +2,9 @@
 
 Scores, checks, the measured numbers beside the reference's, and the training
 curve (accuracy and loss per epoch, the threshold, the epoch where training
-stopped, the reference's curve beside it), as inline SVG with inline CSS.
+stopped and the one where it should have, the reference's curve beside it), as
+inline SVG with inline CSS. It links to feedback.html, the notebook as it ran,
+when the report has one.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from grader.reports.report import Report
 from grader.spec import AssignmentSpec
 from grader.status import Status
 from grader.text import batch as batch_words
+from grader.text import feedback as feedback_words
 from grader.text import reports
 
 PAGES = ENVIRONMENT  # the one environment; summary.html renders through it too
+FEEDBACK = "feedback.html"  # written beside report.html (reports/write.py)
 
 
 def _history(metrics: Metrics | None, key: str) -> tuple[float | None, ...]:
@@ -29,6 +33,12 @@ def _stop(metrics: Metrics) -> Marker | None:
         return None
     who = "callback stopped" if metrics.stopped_by_callback else "stopped"
     return Marker(metrics.stop_epoch, f"{who}: epoch {metrics.stop_epoch}")
+
+
+def _due(metrics: Metrics, condition: StopCondition | None) -> Marker | None:
+    """The first epoch whose logged value met the condition: where the callback should have stopped training."""
+    epoch = condition.first_epoch(_history(metrics, condition.metric)) if condition else None
+    return Marker(epoch, feedback_words.due_label(epoch)) if epoch is not None else None
 
 
 def curves(report: Report, condition: StopCondition | None) -> list[tuple[str, str]]:
@@ -45,7 +55,7 @@ def curves(report: Report, condition: StopCondition | None) -> list[tuple[str, s
         marker = threshold if condition and key == condition.metric else None
         series = [Series("yours", _history(metrics, key))]
         series += [Series("reference", _history(ref, key), "reference")] if _history(ref, key) else []
-        charts.append((title, line_chart(LineChart(title, tuple(series), marker, _stop(metrics), bounds))))
+        charts.append((title, line_chart(LineChart(title, tuple(series), marker, _stop(metrics), bounds, _due(metrics, condition)))))
     return charts
 
 
@@ -61,4 +71,6 @@ def render(report: Report, spec: AssignmentSpec, student: str = "", course: obje
         stop_summary=reports.stop_summary(report.metrics) if report.metrics else "",
         table=table(report),
         course=course,
+        feedback=FEEDBACK if report.notebook else "",
+        feedback_label=feedback_words.FEEDBACK_LINK,
     )

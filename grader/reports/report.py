@@ -12,6 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from grader.checks.scoring import CheckResult, Score
+from grader.grading.cells import RanNotebook
 from grader.grading.metrics import Metrics
 from grader.status import Status
 
@@ -43,16 +44,18 @@ class Report:
     graded_at: str
     grader_version: str
     notes: tuple[str, ...] = ()  # beside the checks: cells passed over, old API found, the data graded on, overrides
+    notebook: RanNotebook | None = None  # the graded cells as they ran, for feedback.html
 
     @classmethod
     def of(cls, *, assignment: str, version: str, submission: str, status: Status, message: str, score: Score,
            content_hash: str = "", metrics: Metrics | None = None, reference: Metrics | None = None, output: str = "",
-           output_truncated: bool = False, sandbox: str = "", seconds: float = 0.0, notes: tuple[str, ...] = ()) -> Report:
+           output_truncated: bool = False, sandbox: str = "", seconds: float = 0.0, notes: tuple[str, ...] = (),
+           notebook: RanNotebook | None = None) -> Report:
         return cls(assignment=assignment, assignment_version=version, submission=submission, content_hash=content_hash,
                    status=status, message=message, score=score.score, max_score=score.max_score, checks=score.checks,
                    metrics=metrics, reference=reference, output=output, output_truncated=output_truncated, sandbox=sandbox,
                    duration_seconds=seconds, graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   grader_version=grader_version(), notes=notes)
+                   grader_version=grader_version(), notes=notes, notebook=notebook)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ class Report:
             "graded_at": self.graded_at,
             "grader_version": self.grader_version,
             "notes": list(self.notes),
+            "notebook": self.notebook.to_json() if self.notebook else None,
         }
 
     @classmethod
@@ -91,4 +95,5 @@ class Report:
             output=data["output"], output_truncated=bool(data["output_truncated"]), sandbox=data["sandbox"],
             duration_seconds=float(data["duration_seconds"]), graded_at=data["graded_at"], grader_version=data["grader_version"],
             notes=tuple(str(note) for note in data.get("notes", [])),
+            notebook=RanNotebook.from_json(data["notebook"]) if data.get("notebook") else None,
         )

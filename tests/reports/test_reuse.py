@@ -59,12 +59,13 @@ def test_forged_reports_and_links_in_the_output_folder_count_for_nothing(assignm
     (out / ".grader-reuse.json").write_text(json.dumps({"content_hash": "x", "fingerprint": "y", "settings": "z"}))
     (out / "report.md").symlink_to(victim)
     (out / "report.html").symlink_to(victim)
+    (out / "feedback.html").symlink_to(victim)
     (out / "report.json").write_text(json.dumps(forged))
     path = shutil.copy(submission("raises_in_cell.ipynb"), tmp_path / "work.ipynb")
     report = api.grade_to(path, assignment, out, options)
     assert report.status.value == "error" and report.score < 100
     assert victim.read_text() == "precious"
-    written = {name: os.lstat(out / name) for name in ("report.json", "report.md", "report.html")}
+    written = {name: os.lstat(out / name) for name in ("report.json", "report.md", "report.html", "feedback.html")}
     assert all(not os.path.islink(out / name) for name in written) and json.loads((out / "report.json").read_text())["status"] == "error"
 
 
