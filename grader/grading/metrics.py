@@ -17,6 +17,7 @@ from grader.checks.facts import Context
 class Metrics:
     test_accuracy: float | None = None  # grader-measured, the real held-out images
     train_accuracy: float | None = None  # grader-measured, the training images, final model
+    train_loss: float | None = None  # grader-measured, the same images and model
     epochs_run: int | None = None
     epochs_requested: int | None = None
     stop_epoch: int | None = None  # 1-based epoch in which stop_training was set
@@ -32,7 +33,8 @@ class Metrics:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Metrics:
         history = {key: tuple(values) for key, values in data.get("history", {}).items()}
-        return cls(**{**data, "history": history})
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**{**known, "history": history})
 
 
 def measure(context: Context, stopped_by_callback: bool) -> Metrics:
@@ -41,6 +43,7 @@ def measure(context: Context, stopped_by_callback: bool) -> Metrics:
     return Metrics(
         test_accuracy=trained.held_out_accuracy if trained else None,
         train_accuracy=trained.train_accuracy if trained else None,
+        train_loss=trained.train_loss if trained else None,
         epochs_run=fit.epochs_run if fit else None,
         epochs_requested=fit.epochs_requested if fit else None,
         stop_epoch=fit.stop.epoch if fit and fit.stop else None,

@@ -7,6 +7,7 @@ from typing import Any
 METRIC_ROWS = (
     ("Held-out accuracy (measured by the grader)", "test_accuracy"),
     ("Training accuracy (measured by the grader)", "train_accuracy"),
+    ("Training loss (measured by the grader)", "train_loss"),
     ("Epochs run / requested", "epochs"),
     ("Stopped in epoch", "stop_epoch"),
     ("Stopped by the graded callback", "stopped_by_callback"),
