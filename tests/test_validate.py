@@ -112,6 +112,21 @@ def test_each_shipped_assignment_validates(name, tmp_path, capsys, monkeypatch):
     code = main(["validate", name, "--jobs", "1", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == EXIT_OK and f"{name}: all " in out and " cases grade as stated." in out, out
+    assert_measured_beats_logged(specs.load(name), tmp_path / name)
+
+
+def assert_measured_beats_logged(spec: specs.AssignmentSpec, out: Path) -> None:
+    """docs/security.md, "Why no tolerance": at every real stop, the grader's own measurement of the saved model meets
+    the condition by more than the epoch's logged value does, so the condition holds as written."""
+    if spec.callback is None:
+        return
+    metric, above = spec.callback.metric, spec.callback.stops_when in (">=", ">")
+    stops = [json.loads(path.read_text())["metrics"] for path in sorted(out.rglob("report.json"))]
+    stops = [metrics for metrics in stops if metrics.get("stopped_by_callback")]
+    assert stops, f"no real stop among {spec.name}'s reference and examples"
+    for metrics in stops:
+        logged, measured = metrics["history"][metric][metrics["stop_epoch"] - 1], metrics[f"train_{metric}"]
+        assert (measured > logged) if above else (measured < logged), (spec.name, metric, logged, measured)
 
 
 @pytest.mark.slow
@@ -120,6 +135,7 @@ def test_the_first_assignment_validates_and_its_reports_hold_the_facts(tmp_path,
     assert main(["validate", ASSIGNMENT, "--out", str(tmp_path)]) == EXIT_OK
     out = capsys.readouterr().out
     assert f"{ASSIGNMENT}: all " in out and " cases grade as stated." in out
+    assert_measured_beats_logged(specs.load(ASSIGNMENT), tmp_path / ASSIGNMENT)
 
     def report(*parts: str) -> dict:
         return json.loads(tmp_path.joinpath(ASSIGNMENT, *parts, "report.json").read_text())
