@@ -77,7 +77,7 @@ def test_the_2019_callback_reading_acc_names_cell_line_and_the_new_name(tmp_path
 
 
 def test_a_windows_path_is_explained(tmp_path, mnist_source):
-    report = graded(example("mnist_callback", "windows_path"), "mnist_callback", tmp_path)
+    report = graded(example("mnist_callback", "absolute_windows_path"), "mnist_callback", tmp_path)
     assert report["status"] == "error" and "cell 4, line 5" in report["message"]
     assert "Grading runs offline" in report["message"] and "a path from your own computer does not exist here" in report["message"]
     assert any("cell 4, line 2" in note and "Windows path" in note for note in report["notes"])
