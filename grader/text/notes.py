@@ -69,7 +69,7 @@ ADAPTATIONS = {  # code (grader/harness/compat.py): what Keras 3 refused, what t
                       "as Keras 2 did. Write callbacks=[callback]."),
     "model_assigned": ("The callback assigns self.model, which Keras 3 refuses (AttributeError: the property has no setter); the grader let "
                        "the assignment work as Keras 2 did. Keras sets self.model itself: leave the assignment out, or call super().set_model(model)."),
-    "load_data_path": ("load_data(path=...) was given a path; Keras 3 accepts only a file name there and raises ValueError, so the grader read "
+    "load_data_path": ("mnist.load_data(path=...) was given a path; Keras 3 accepts only a file name there and raises ValueError, so the grader read "
                        "the file as Keras 2 did. For Keras 3, load the file with np.load(path) (keys x_train, y_train, x_test, y_test) "
                        "or call load_data() without a path."),
     "backslash_path": ("The path given to load_data(path=...) uses a Windows backslash (data\\mnist.npz), and Keras 3 accepts only a file name "
