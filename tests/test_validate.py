@@ -19,10 +19,46 @@ from grader.grading import reference
 from grader.grading.metrics import Metrics
 from grader.reports.report import Report
 from grader.status import Status
+from grader.text import notes as note_words
 from grader.text import validation as validation_words
 from grader.validate import Case, Expected, Outcome, Validation, cases, own_checks, reference_outcome
 
 from conftest import ASSIGNMENT, ROOT
+
+LOADS_BY_PATH = ("load_data_path", "cell 4, line 8")  # the 2023 MNIST notebook: load_data(path=data_path)
+ADAPTED = {  # (assignment, example): the Keras 2 code its report notes, as (adaptation code, cell and line)
+    ("mnist_callback", "old_generation_passes"): (("load_data_path", "cell 4, line 11"),),
+    ("mnist_callback", "backslash_data_path_passes"): (("backslash_path", "cell 4, line 8"),),
+    ("mnist_callback", "bare_callback_object_passes"): (LOADS_BY_PATH, ("bare_callback", "cell 9, line 23")),
+    ("mnist_callback", "model_assigned_in_set_model_passes"): (LOADS_BY_PATH, ("model_assigned", "cell 7, line 8")),
+    ("mnist_callback", "predict_classes_passes"): (LOADS_BY_PATH, ("predict_classes", "cell 13, line 4")),
+    (ASSIGNMENT, "keras2_optimizer_arguments_passes"): tuple((code, "cell 5, line 18") for code in ("optimizer_lr", "optimizer_epsilon", "optimizer_decay")),
+    (ASSIGNMENT, "fit_workers_arguments_passes"): (("loader_arguments", "cell 9, line 12"),),
+    ("fashion_mnist_lab", "keras2_lr_argument"): (("optimizer_lr", "cell 8, line 2"),),
+    ("fashion_mnist_lab", "fit_generator_passes"): (("fit_generator", "cell 10, line 10"), ("evaluate_generator", "cell 11, line 3")),
+}
+NOTED = {  # (assignment, example): a note its report carries
+    ("fashion_mnist_lesson", "asks_10_epochs_stops_in_epoch_1"): note_words.epochs_asked_note(10, 5),
+    (ASSIGNMENT, "exits_after_model_function"): note_words.rerun_note(),
+}
+
+
+def assert_course_notes(out: Path, assignment: str) -> None:
+    """Each example's report, as `validate --out` kept it, notes its Keras 2 code once: the adaptation's note at its
+    cell and line, with what Keras 3 wants instead, and no old-API note for the same line."""
+    def notes(case: str) -> list[str]:
+        return json.loads((out / assignment / "examples" / case / "report.json").read_text())["notes"]
+
+    for (name, case), adapted in ADAPTED.items():
+        if name == assignment:
+            found = notes(case)
+            for code, where in adapted:
+                assert [note for note in found if note.startswith(f"Keras 2 code in {where}:") and note.endswith(note_words.ADAPTATIONS[code])], (case, code, found)
+                assert not [note for note in found if note.startswith(f"Old API in {where}:")], (case, found)
+            assert len([note for note in found if note.startswith("Keras 2 code in")]) == len(adapted), (case, found)
+    for (name, case), note in NOTED.items():
+        if name == assignment:
+            assert note in notes(case), (case, notes(case))
 
 
 def copy_assignment(root: Path) -> Path:
@@ -39,7 +75,7 @@ def made_report(score: float, passed: dict[str, bool], metrics: Metrics | None =
 
 def test_cases_are_the_reference_the_starter_and_every_example_with_its_expected_file(assignment):
     found = {case.label: case for case in cases(assignment)}
-    assert list(found)[:2] == ["reference", "starter"] and len(found) == 8
+    assert list(found)[:2] == ["reference", "starter"] and len(found) == 13
     own = frozenset({"model", "callback", "stopped_by_callback", "accuracy"})
     assert found["reference"].expected == Expected("graded", 90.0, own)
     assert found["reference"].path == ROOT / "reference" / ASSIGNMENT / "solution.ipynb"
@@ -52,7 +88,7 @@ def test_cases_are_the_reference_the_starter_and_every_example_with_its_expected
     "expected_toml, words",
     [
         ('status = "graded"\nscore = 20\npassed = ["callback"]\nnote = "x"', ["[note] is not a known key", "Write only status, score and passed"]),
-        ('status = "passed"\nscore = 20\npassed = ["callback"]', ["[status] is 'passed'", "Write one of: internal, refused"]),
+        ('status = "passed"\nscore = 20\npassed = ["callback"]', ["[status] is 'passed'", "Write one of: internal, invalid, crashed"]),
         ('status = "graded"\nscore = 20\npassed = ["callbacks"]', ["[passed] is ['callbacks']", "from: model, callback, stopped_by_callback"]),
         ('status = "graded"\nscore = 30\npassed = ["callback"]', ["[score] is 30, but the checks listed in `passed` are worth 20", "Make the two agree"]),
         ('status = "graded"\nscore = 20\npassed = ["callback"', ["[toml] is not valid TOML"]),
@@ -113,6 +149,7 @@ def test_each_shipped_assignment_validates(name, tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert code == EXIT_OK and f"{name}: all " in out and " cases grade as stated." in out, out
     assert_measured_beats_logged(specs.load(name), tmp_path / name)
+    assert_course_notes(tmp_path, name)
 
 
 def assert_measured_beats_logged(spec: specs.AssignmentSpec, out: Path) -> None:
@@ -152,6 +189,10 @@ def test_the_first_assignment_validates_and_its_reports_hold_the_facts(tmp_path,
     assert "Only instances of `keras.Layer`" in starter["model"] and "cell 5" in starter["model"]
     assert "'NoneType' object has no attribute 'fit'" in starter["stopped_by_callback"]
     assert all("Traceback" not in message for message in starter.values())
+    assert_course_notes(tmp_path, ASSIGNMENT)
+    partial = report("examples", "grade_up_to_here_after_model")
+    assert partial["message"].startswith("submission.ipynb does not define `EarlyStoppingCallback`, `train_fashion_mnist`")
+    assert "up to `# grade-up-to-here` in cell 5" in partial["message"]
 
 
 @pytest.mark.slow
@@ -166,7 +207,7 @@ def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_thei
     reference.cached(broken, lambda: Metrics(test_accuracy=0.87), use_cache=False)  # a stale cache entry must not hide it
     assert main(["validate", ASSIGNMENT]) == EXIT_BELOW_FULL
     out = capsys.readouterr().out
-    assert out.startswith("fashion_mnist_callback: 1 of 9 cases differ from what the assignment states. The other 7 were not graded")
+    assert out.startswith("fashion_mnist_callback: 1 of 14 cases differ from what the assignment states. The other 12 were not graded")
     rows = out.splitlines()
     at = rows.index("  DIFF  reference                      graded, 90 points       graded, 20 points")
     assert rows[at + 1] == f"          file: {solution}"

@@ -18,7 +18,7 @@ from grader.text import notes as note_words
 def report_notes(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision) -> tuple[str, ...]:
     found = execution.observations
     notes = [note_words.passed_over(submission.cell_label(entry.cell), entry.error) for entry in (found.cell_errors if found else ())]
-    notes += [note_words.legacy_note(finding) for finding in old_api.scan(submission)]
+    notes += [note_words.legacy_note(finding) for finding in old_api.scan(submission, found.adaptations if found else ())]
     notes += [note_words.adaptation_note(submission, adaptation) for adaptation in (found.adaptations if found else ())]
     training = found.training if found else None
     fit = training.graded_fit if training else None

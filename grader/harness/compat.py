@@ -1,20 +1,38 @@
 """Keras 2 code that was right on its day, made to work under Keras 3, each adaptation noted.
 
-Only where the old meaning is unambiguous:
+"Its day" is Keras 2 as TensorFlow 2.0–2.15 shipped it (``tf.keras``), the notebooks of 2019–2023.
+Only what Keras 2 accepted, Keras 3 refuses (or silently reads otherwise) and whose old meaning is
+unambiguous is adapted; each is recorded under a code with the student's cell (or file) and line:
 
 - ``fit(..., callbacks=my_callback)``: a bare callback object, not a list (``bare_callback``);
 - ``self.model = model`` in a callback, which Keras 3's read-only property refuses (``model_assigned``);
 - ``mnist.load_data(path=...)`` given the path of a file the assignment provides, which Keras 3
-  refuses (``load_data_path``), also when it was built with a Windows backslash (``backslash_path``).
+  refuses (``load_data_path``), also when it was built with a Windows backslash (``backslash_path``);
+- an optimizer's ``lr=`` (``optimizer_lr``), ``epsilon=None`` (``optimizer_epsilon``: Keras 2 read
+  it as its default, 1e-7) and ``decay=`` (``optimizer_decay``: Keras 2 divided the learning rate by
+  ``1 + decay * step``; Keras 3 ignores the argument with a warning);
+- ``fit_generator``, ``evaluate_generator``, ``predict_generator``: ``fit``, ``evaluate`` and
+  ``predict``, which read generators themselves (codes by the method's name);
+- ``Sequential.predict_classes`` and ``predict_proba`` (codes by the method's name);
+- ``workers``, ``use_multiprocessing`` and ``max_queue_size`` given to ``fit``, ``evaluate`` or
+  ``predict``, which only tuned how batches were loaded (``loader_arguments``).
 
-Each adaptation is recorded with the student's cell (or file) and line, for the report's notes.
-Imports nothing of the trusted grader.
+TensorFlow 1 idioms (``tf.train.AdamOptimizer``, the ``'acc'`` logs key) already failed under
+TensorFlow 2's Keras 2: they stay errors. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import numbers
 import os
 import traceback
+
+KERAS_2_EPSILON = 1e-7  # keras.backend.epsilon(): what Keras 2 optimizers used for epsilon=None
+LOADER_ARGUMENTS = ("workers", "use_multiprocessing", "max_queue_size")  # Keras 3 moved them to keras.utils.PyDataset
+OPTIMIZERS = ("SGD", "RMSprop", "Adam", "AdamW", "Adadelta", "Adagrad", "Adamax", "Nadam", "Ftrl")
+ADAPTED = "__keras_2_adapted__"  # marks what this module installed, so that installing twice changes nothing
 
 
 class Adaptations:
@@ -42,6 +60,35 @@ class Adaptations:
             return [value]
         return value  # not a callback: Keras raises its own error
 
+    def without_loader_arguments(self, kwargs: dict) -> dict:
+        """``kwargs`` without Keras 2's data-loading arguments, which Keras 3's fit, evaluate and predict refuse."""
+        if not any(name in kwargs for name in LOADER_ARGUMENTS):
+            return kwargs
+        self.note("loader_arguments")
+        return {name: value for name, value in kwargs.items() if name not in LOADER_ARGUMENTS}
+
+
+def adapt_keras_2(keras, adaptations: Adaptations) -> None:
+    """Everything this module adapts in Keras itself, installed before student code runs.
+
+    ``fit``'s arguments (a bare callback, the loader arguments) are adapted where the harness
+    observes each fit (``observe.FitRecorder``); data paths by ``serve_load_data``.
+    """
+    allow_model_assignment(keras, adaptations)
+    accept_optimizer_arguments(keras, adaptations)
+    restore_generator_methods(keras, adaptations)
+    restore_sequential_predictions(keras, adaptations)
+    drop_loader_arguments(keras, adaptations)
+
+
+def _install(owner, name: str, value) -> None:
+    setattr(value, ADAPTED, True)
+    setattr(owner, name, value)
+
+
+def _installed(owner, name: str) -> bool:
+    return getattr(owner.__dict__.get(name), ADAPTED, False)
+
 
 def allow_model_assignment(keras, adaptations: Adaptations) -> None:
     """Give ``Callback.model`` a setter, as Keras 2 had one."""
@@ -55,6 +102,107 @@ def allow_model_assignment(keras, adaptations: Adaptations) -> None:
         self._model = value
 
     callback.model = property(prop.fget, set_model, prop.fdel, prop.__doc__)
+
+
+def accept_optimizer_arguments(keras, adaptations: Adaptations) -> None:
+    """Keras 2's ``lr=``, ``epsilon=None`` and ``decay=`` for every built-in optimizer, with their Keras 2 meaning."""
+    for name in OPTIMIZERS:
+        optimizer = getattr(keras.optimizers, name, None)
+        if optimizer is not None and "__init__" in optimizer.__dict__ and not _installed(optimizer, "__init__"):
+            _install(optimizer, "__init__", _keras_2_arguments(optimizer.__init__, keras, adaptations))
+
+
+def _keras_2_arguments(init, keras, adaptations: Adaptations):
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if "lr" in kwargs:  # Keras 2: lr, when given, is the learning rate
+            adaptations.note("optimizer_lr")
+            kwargs["learning_rate"] = kwargs.pop("lr")
+        if "epsilon" in kwargs and kwargs["epsilon"] is None:
+            adaptations.note("optimizer_epsilon")
+            kwargs["epsilon"] = KERAS_2_EPSILON
+        decay = kwargs.pop("decay", None)
+        bound = signature.bind(self, *args, **kwargs)
+        default = signature.parameters.get("learning_rate")
+        rate = bound.arguments.get("learning_rate", default.default if default else None)
+        if _positive(decay) and _positive(rate):
+            adaptations.note("optimizer_decay")
+            bound.arguments["learning_rate"] = keras.optimizers.schedules.InverseTimeDecay(float(rate), decay_steps=1, decay_rate=float(decay))
+        elif decay is not None:
+            bound.arguments.setdefault("kwargs", {})["decay"] = decay  # Keras 3's own warning: ignored
+        init(*bound.args, **bound.kwargs)
+
+    return __init__
+
+
+def _positive(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
+
+
+def restore_generator_methods(keras, adaptations: Adaptations) -> None:
+    """Keras 2's ``fit_generator``, ``evaluate_generator`` and ``predict_generator``, as the calls TensorFlow 2 made of them."""
+    model = keras.Model
+    if _installed(model, "fit_generator"):
+        return
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None, validation_data=None,
+                      validation_steps=None, validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        adaptations.note("fit_generator")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                        validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        adaptations.note("evaluate_generator")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        adaptations.note("predict_generator")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    for method in (fit_generator, evaluate_generator, predict_generator):
+        _install(model, method.__name__, method)
+
+
+def restore_sequential_predictions(keras, adaptations: Adaptations) -> None:
+    """Keras 2's ``Sequential.predict_classes`` and ``predict_proba``."""
+    sequential = keras.Sequential
+    if _installed(sequential, "predict_classes"):
+        return
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        adaptations.note("predict_classes")
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.shape[-1] > 1:
+            return probabilities.argmax(axis=-1)
+        return (probabilities > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        adaptations.note("predict_proba")
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+    _install(sequential, "predict_classes", predict_classes)
+    _install(sequential, "predict_proba", predict_proba)
+
+
+def drop_loader_arguments(keras, adaptations: Adaptations) -> None:
+    """``evaluate`` and ``predict`` accept Keras 2's loader arguments and pass them over (``fit``: ``observe.FitRecorder``)."""
+    for name in ("evaluate", "predict"):
+        if not _installed(keras.Model, name):
+            _install(keras.Model, name, _without_loader_arguments(getattr(keras.Model, name), adaptations))
+
+
+def _without_loader_arguments(method, adaptations: Adaptations):
+    @functools.wraps(method)
+    def adapted(self, *args, **kwargs):
+        return method(self, *args, **adaptations.without_loader_arguments(kwargs))
+
+    return adapted
 
 
 def serve_load_data(keras_name: str | None, adaptations: Adaptations) -> None:

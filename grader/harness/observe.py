@@ -88,7 +88,7 @@ class FitRecorder:
 
         @functools.wraps(original)
         def fit(model, *args, **kwargs):
-            bound = signature.bind(model, *args, **kwargs)
+            bound = signature.bind(model, *args, **recorder.adaptations.without_loader_arguments(kwargs))
             bound.apply_defaults()
             callbacks = recorder.adaptations.callbacks_list(bound.arguments.get("callbacks"))
             record = recorder._start(model, bound.arguments, callbacks)

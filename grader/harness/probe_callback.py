@@ -81,7 +81,7 @@ def trial(job: dict) -> dict:
         import numpy as np
 
         adaptations = compat.Adaptations()
-        compat.allow_model_assignment(keras, adaptations)
+        compat.adapt_keras_2(keras, adaptations)  # the class sees the same Keras as in its own training
         keras.utils.set_random_seed(job["seed"])
         generator = np.random.default_rng(job["seed"])
         data = (generator.random((64, *job["image_shape"]), dtype="float32"), generator.integers(0, job["classes"], 64))

@@ -199,7 +199,7 @@ def main(job_path: str) -> int:
     from observe import FitRecorder
 
     adaptations = compat.Adaptations()
-    compat.allow_model_assignment(keras, adaptations)
+    compat.adapt_keras_2(keras, adaptations)
     compat.serve_load_data(job["data"].get("keras_name"), adaptations)
 
     roles = job["roles"]

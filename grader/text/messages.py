@@ -107,8 +107,8 @@ def process_limit_note(run: Any, limits: Any) -> str:
 
 def crashed_before_running(run: Any, limits: Any = None) -> str:
     return (
-        f"The Python process running your code {_death(run)} before your code finished loading, "
-        f"so nothing could be graded. Code that calls os._exit(), kills its own process or crashes Python "
+        f"The Python process running your code {_death(run)} before your code finished loading; "
+        f"the checks below grade what ran before that. Code that calls os._exit(), kills its own process or crashes Python "
         f"ends grading early; remove it.{process_limit_note(run, limits)}{_tail(run.output)}"
     )
 

@@ -77,3 +77,29 @@ def test_a_file_opened_by_a_path_from_the_students_machine_gets_path_advice(tmp_
 )
 def test_errors_of_old_idioms_say_what_changed(kind, text, advice):
     assert advice in messages.hint(kind, text)
+
+
+def test_an_idiom_the_run_adapted_on_that_line_gets_only_the_adaptations_note(tmp_path):
+    from grader.grading.observations import Adaptation
+
+    submission = notebook(tmp_path, "opt = tf.keras.optimizers.Adam(lr=0.001)\nhistory = model.fit_generator(gen, epochs=5)",
+                          "model.compile(optimizer=tf.keras.optimizers.SGD(lr=0.1), metrics=['acc'])")
+    adapted = (Adaptation("optimizer_lr", "<cell 2>", 1, "opt = ..."), Adaptation("fit_generator", "<cell 2>", 2, "history = ..."),
+               Adaptation("optimizer_lr", "<cell 3>", 1, "model.compile(...)"))
+    (finding,) = legacy_api.scan(submission, adapted)
+    assert finding.where == "cell 3, line 1" and "Write metrics=['accuracy']" in finding.advice  # the line's other idiom stays
+    assert len(legacy_api.scan(submission)) == 3  # a cell the run never reached keeps its advice
+
+
+def test_an_adaptation_in_a_module_is_matched_by_its_file_name(tmp_path):
+    from grader.grading.observations import Adaptation
+
+    path = tmp_path / "answer.py"
+    path.write_text("import numpy as np\nclasses = model.predict_classes(x)\n")
+    assert legacy_api.scan(load(path), (Adaptation("predict_classes", "/submission/answer.py", 2, None),)) == ()
+    assert len(legacy_api.scan(load(path), (Adaptation("predict_classes", "/submission/answer.py", 3, None),))) == 1
+
+
+def test_the_decay_idiom_is_found_and_weight_decay_is_not(tmp_path):
+    found = legacy_api.scan(notebook(tmp_path, "opt = Adam(learning_rate=0.01, decay=1e-6)\nopt = AdamW(weight_decay=0.004)"))
+    assert [finding.where for finding in found] == ["cell 2, line 1"] and "InverseTimeDecay" in found[0].advice

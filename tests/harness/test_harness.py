@@ -46,6 +46,25 @@ def test_translating_magics_has_a_time_budget():
     assert compiled is None and problem == {"too_slow": 0.05}
 
 
+def test_the_time_budget_holds_when_its_first_alarm_lands_where_python_drops_exceptions():
+    import gc
+    import time
+
+    def slow_collection(phase, _info):  # the first alarm fires in here, and a gc callback's exception is dropped
+        if phase == "start" and not slept:
+            slept.append(True)
+            time.sleep(0.1)
+
+    slept: list[bool] = []
+    bomb = "\n".join(f"%time x{i} = {i}" for i in range(4000))
+    gc.callbacks.append(slow_collection)
+    try:
+        compiled, problem = student_code.translate(_submission(bomb), 0.05)
+    finally:
+        gc.callbacks.remove(slow_collection)
+    assert slept and compiled is None and problem == {"too_slow": 0.05}
+
+
 def test_a_callback_process_runs_only_definitions():
     kept = student_code.definitions_only("import os\nTHRESHOLD = 0.88\nclass A: pass\nmodel.fit(x)\ncallbacks = A()\ndef f(): pass", "<cell 1>")
     namespace = {}
