@@ -15,7 +15,10 @@ unambiguous is adapted; each is recorded under a code with the student's cell (o
   ``predict``, which read generators themselves (codes by the method's name);
 - ``Sequential.predict_classes`` and ``predict_proba`` (codes by the method's name);
 - ``workers``, ``use_multiprocessing`` and ``max_queue_size`` given to ``fit``, ``evaluate`` or
-  ``predict``, which only tuned how batches were loaded (``loader_arguments``).
+  ``predict``, which only tuned how batches were loaded (``loader_arguments``);
+- ``compile(optimizer, loss, ["accuracy"])``: Keras 2's third parameter was ``metrics``, Keras 3's
+  is ``loss_weights``, whose fit then fails on a string (``compile_metrics_position``). Adapted only
+  when that argument holds no number, which a loss weight always is.
 
 TensorFlow 1 idioms (``tf.train.AdamOptimizer``, the ``'acc'`` logs key) already failed under
 TensorFlow 2's Keras 2: they stay errors. Imports nothing of the trusted grader.
@@ -79,6 +82,7 @@ def adapt_keras_2(keras, adaptations: Adaptations) -> None:
     restore_generator_methods(keras, adaptations)
     restore_sequential_predictions(keras, adaptations)
     drop_loader_arguments(keras, adaptations)
+    accept_metrics_third(keras, adaptations)
 
 
 def _install(owner, name: str, value) -> None:
@@ -203,6 +207,33 @@ def _without_loader_arguments(method, adaptations: Adaptations):
         return method(self, *args, **adaptations.without_loader_arguments(kwargs))
 
     return adapted
+
+
+def accept_metrics_third(keras, adaptations: Adaptations) -> None:
+    """Keras 2's ``compile(optimizer, loss, metrics, loss_weights, ...)``: Keras 3 put ``loss_weights`` third.
+
+    Installed on the class that defines ``compile`` (Keras's ``Trainer``), not on ``Model``: Keras
+    compiles a loaded model only when ``compile`` is not overridden.
+    """
+    model = next(owner for owner in keras.Model.__mro__ if "compile" in owner.__dict__)
+    if _installed(model, "compile"):
+        return
+    original = model.compile
+
+    @functools.wraps(original)
+    def compile(self, *args, **kwargs):
+        if len(args) >= 3 and "metrics" not in kwargs and _names_metrics(args[2]):
+            adaptations.note("compile_metrics_position")
+            args = (*args[:2], args[3] if len(args) > 3 else None, args[2], *args[4:])
+        return original(self, *args, **kwargs)
+
+    _install(model, "compile", compile)
+
+
+def _names_metrics(value) -> bool:
+    """Whether a third argument of compile is Keras 2's metrics: a list or dict with no number in it (loss weights are numbers)."""
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else None
+    return bool(items) and not any(isinstance(item, numbers.Real) for item in items)
 
 
 def serve_load_data(keras_name: str | None, adaptations: Adaptations) -> None:

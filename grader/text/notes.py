@@ -93,6 +93,9 @@ ADAPTATIONS = {  # code (grader/harness/compat.py): what Keras 3 refused, what t
     "predict_proba": "model.predict_proba is gone from Keras 3; it was model.predict, which the grader called. Write model.predict(x).",
     "loader_arguments": ("workers, use_multiprocessing and max_queue_size are not arguments of Keras 3's fit, evaluate and predict (TypeError); "
                          "they only tuned how batches were loaded, so the grader left them out. Remove them (in Keras 3 a keras.utils.PyDataset takes them)."),
+    "compile_metrics_position": ("model.compile was given its metrics as the third argument, where Keras 2 read metrics and Keras 3 reads "
+                                 "loss_weights (training then fails on a string); the grader passed them as metrics, as Keras 2 did. "
+                                 "Write metrics=['accuracy']."),
 }
 
 

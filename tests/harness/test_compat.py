@@ -22,7 +22,8 @@ def keras():
     """Keras with the recorder and every adaptation installed, as in the student's run; put back as it was afterwards."""
     import keras
 
-    owners = [keras.Model, keras.Sequential, keras.callbacks.Callback] + [getattr(keras.optimizers, name) for name in compat.OPTIMIZERS]
+    trainer = next(owner for owner in keras.Model.__mro__ if "compile" in owner.__dict__)
+    owners = [keras.Model, keras.Sequential, trainer, keras.callbacks.Callback] + [getattr(keras.optimizers, name) for name in compat.OPTIMIZERS]
     saved = [(owner, dict(owner.__dict__)) for owner in owners]
     recorder = FitRecorder(keras, __name__, compat.Adaptations())
     recorder.install()
@@ -130,6 +131,18 @@ def test_loader_arguments_are_left_out_of_fit_evaluate_and_predict(student, kera
         "predictions = model.predict(X, verbose=0, use_multiprocessing=False)\n"))
     assert recorder.fits[0]["epochs_run"] == 2 and len(namespace["scores"]) == 2 and namespace["predictions"].shape == (64, 2)
     assert notes == [("loader_arguments", "<cell 3>", line) for line in (7, 8, 9)]
+
+
+def test_metrics_given_third_to_compile_are_metrics_as_in_keras_2_and_loss_weights_stay_loss_weights(student):
+    namespace, notes = student(
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation='softmax')])\n"
+        "model.compile('adam', 'sparse_categorical_crossentropy', ['accuracy'])\n"
+        "history = model.fit(X, Y, epochs=1, verbose=0)\n"
+        "weighted = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation='softmax')])\n"
+        "weighted.compile('adam', 'sparse_categorical_crossentropy', [1.0], ['accuracy'])\n"
+        "weighted_history = weighted.fit(X, Y, epochs=1, verbose=0)\n")
+    assert set(namespace["history"].history) == {"accuracy", "loss"} and set(namespace["weighted_history"].history) == {"accuracy", "loss"}
+    assert notes == [("compile_metrics_position", "<cell 3>", 2)]  # Keras 3's own order (weights, then metrics) needs nothing
 
 
 def test_code_keras_3_accepts_gets_no_note(student):
