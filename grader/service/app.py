@@ -2,7 +2,7 @@
 
 ``create(settings)`` builds it; `grader serve` runs it on uvicorn. Every response carries a
 Content-Security-Policy (the service's pages load scripts and styles from itself only; a report
-page is sandboxed and runs nothing), no-referrer (a sign-in code never leaks), nosniff and no
+page is sandboxed and runs nothing), same-origin referrers (a sign-in code never leaks to another site), nosniff and no
 framing. Cookies are HttpOnly and SameSite=Strict; a form or a cookie-borne API call that changes
 anything needs the session's CSRF token, and a request whose Origin is another site is refused.
 """
@@ -98,7 +98,7 @@ class Headers:
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"content-security-policy", (REPORT_POLICY if report else APP_POLICY).encode()),
-                         (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff"),
                          (b"x-frame-options", b"DENY"), (b"cache-control", b"no-store")]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)

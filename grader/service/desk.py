@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 from grader.batch.gradebook import Gradebook
 from grader.batch.intake import GRADABLE, UNSAFE
-from grader.course import Course, CourseError, Student
+from grader.course import CourseError, Student
 from grader.grading.load import MAX_BYTES
 from grader.service import handins
 from grader.service.access import Identity
@@ -104,7 +104,7 @@ class Desk:
                 return refusal
             digest = store_upload(self.place, data)
             with self.book(assignment) as book:
-                number = handins.add(book, who.person, file_name, digest, len(data), lateness)
+                number = handins.add(book, who.person, file_name, digest, len(data), lateness, at=at)
                 found = handins.get(book, assignment, number)
         self.wake()
         self.bump()

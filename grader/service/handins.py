@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,12 @@ def _handin(assignment: str, row: sqlite3.Row) -> HandIn:
                   row["handed_in_at"], row["started_at"] or "", row["finished_at"] or "", result)
 
 
-def add(book: Gradebook, student: str, file_name: str, digest: str, size: int, lateness: Lateness, origin: str = "student") -> int:
+def add(book: Gradebook, student: str, file_name: str, digest: str, size: int, lateness: Lateness, origin: str = "student",
+        at: datetime | None = None) -> int:
     sql = ("INSERT INTO service_handins (student, file_name, content_hash, size, origin, state, lateness, hours_late, penalty_percent, handed_in_at) "
            "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
-    values = (student, file_name, digest, size, origin, lateness.state, lateness.hours_late, lateness.penalty_percent, now())
+    values = (student, file_name, digest, size, origin, lateness.state, lateness.hours_late, lateness.penalty_percent,
+              at.astimezone(timezone.utc).isoformat(timespec="milliseconds") if at else now())
     return book.db.execute(sql, values).lastrowid
 
 
