@@ -133,3 +133,7 @@ def late_note_json(lateness: dict[str, Any]) -> str:
 
 def gradescope_written(path: Path, assignment: str) -> str:
     return f"Wrote {path}: upload it as the autograder of {assignment} on Gradescope (Configure Autograder → Zip file upload)."
+
+
+def submit_no_notebook() -> str:
+    return "Could not tell which notebook this is. Save it (File → Save), then call submit(path=\"your_notebook.ipynb\")."
