@@ -58,13 +58,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def serve_command(arguments: argparse.Namespace) -> int:
-    import uvicorn
-
     from grader import api, course
     from grader.batch.pools import usable_cores
     from grader.batch.run import threads_per_job
     from grader.options import Options
-    from grader.service.app import Settings, create
+    from grader.service.app import Settings, serve
     from grader.service.desk import Limits
 
     jobs = arguments.jobs or usable_cores()
@@ -74,11 +72,9 @@ def serve_command(arguments: argparse.Namespace) -> int:
     options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=threads)
     limits = Limits(max_bytes=int(arguments.max_upload_mb * 1_000_000), per_hour=arguments.per_hour, waiting=arguments.waiting)
     settings = Settings(course.load(arguments.course), options, limits, jobs, arguments.cluster, arguments.secure_cookies)
-    app = create(settings)
     where = f"on the Dask cluster at {arguments.cluster}" if arguments.cluster else f"{jobs} at a time on this machine"
-    print(text.serving(f"http://{arguments.host}:{arguments.port}", settings.course.title, where), file=sys.stderr, flush=True)
-    uvicorn.run(app, host=arguments.host, port=arguments.port, proxy_headers=True, forwarded_allow_ips=arguments.forwarded_allow_ips,
-                log_level="warning", timeout_graceful_shutdown=5)
+    message = text.serving(f"http://{arguments.host}:{arguments.port}", settings.course.title, where)
+    serve(settings, arguments.host, arguments.port, arguments.forwarded_allow_ips, lambda: print(message, file=sys.stderr, flush=True))
     return EXIT_OK
 
 

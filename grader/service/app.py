@@ -1,6 +1,6 @@
 """The Starlette application: who is asking (``identity``), the pages and the JSON API, the dispatcher's life.
 
-``create(settings)`` builds it; `grader serve` runs it on uvicorn. Every response carries a
+``create(settings)`` builds it; ``serve`` (`grader serve`) runs it on uvicorn with its dispatcher. Every response carries a
 Content-Security-Policy (the service's pages load scripts and styles from itself only; a report
 page is sandboxed and runs nothing), same-origin referrers (a sign-in code never leaks to another site), nosniff and no
 framing. Cookies are HttpOnly and SameSite=Strict; a form or a cookie-borne API call that changes
@@ -9,9 +9,9 @@ anything needs the session's CSRF token, and a request whose Origin is another s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -56,7 +56,6 @@ class Service:
     desk: Desk
     board: Board
     dispatcher: Dispatcher
-    locks: ExitStack = field(default_factory=ExitStack)
 
 
 def _on_roster(course: Course):
@@ -107,20 +106,25 @@ class Headers:
 
 
 def create(settings: Settings) -> Starlette:
-    service = build(settings)
+    """The application; its dispatcher is started by ``serve``."""
+    routes = [*pages.routes(), *api.routes(), Mount("/static", StaticFiles(directory=STATIC), name="static")]
+    app = Starlette(routes=routes, middleware=[Middleware(Headers)], exception_handlers={404: pages.not_found, 405: pages.not_found})
+    app.state.service = build(settings)
+    return app
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        hold_locks(service.place, service.locks)
+
+def serve(settings: Settings, host: str, port: int, forwarded_allow_ips: str = "127.0.0.1", ready: Callable[[], None] = lambda: None) -> None:
+    """Hold the course's locks, start grading, serve until stopped; then stop grading (running hand-ins go back to the queue)."""
+    import uvicorn
+
+    app = create(settings)
+    service: Service = app.state.service
+    with ExitStack() as locks:
+        hold_locks(service.place, locks)
         service.dispatcher.start()
+        ready()
         try:
-            yield
+            uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                        log_level="warning", timeout_graceful_shutdown=5)
         finally:
             service.dispatcher.stop()
-            service.locks.close()
-
-    routes = [*pages.routes(), *api.routes(), Mount("/static", StaticFiles(directory=STATIC), name="static")]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Headers)],
-                    exception_handlers={404: pages.not_found, 405: pages.not_found})
-    app.state.service = service
-    return app

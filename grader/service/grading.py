@@ -16,6 +16,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,9 +94,19 @@ class Dispatcher:
         self.wake, self.stopping = threading.Event(), threading.Event()
         self.inflight: dict[Any, Running] = {}
         self.paused_until = 0.0
+        self.pool: LocalPool | DaskPool | None = None
         self.thread = threading.Thread(target=self._run, name="grader-dispatcher", daemon=True)
 
     def start(self) -> None:
+        """Recover what a stop left running, connect the pool, start dispatching; a setup fault raises here."""
+        books = self._books()
+        try:
+            for book in books.values():
+                handins.recover(book)
+        finally:
+            for book in books.values():
+                book.close()
+        self.pool = DaskPool(self.cluster) if self.cluster else EventPool(self.jobs)
         self.thread.start()
 
     def stop(self) -> None:
@@ -107,20 +118,17 @@ class Dispatcher:
         return {name: handins.open_book(self.place.gradebook(name), name) for name in self.specs}
 
     def _run(self) -> None:
-        books = self._books()
-        for book in books.values():
-            handins.recover(book)
-        pool = DaskPool(self.cluster) if self.cluster else EventPool(self.jobs)
+        books, pool = self._books(), self.pool
+        assert pool is not None
         self.board.bump()
         try:
             while not self.stopping.is_set():
-                self._fill(books, pool)
-                if self.inflight:
-                    for handle, outcome in pool.finished(timeout=0.25):
-                        self._record(books, self.inflight.pop(handle), outcome)
-                else:
-                    self.wake.wait(0.5)
-                    self.wake.clear()
+                try:
+                    self._step(books, pool)
+                except Exception:  # a grader bug: say so, keep the queue, try again; the server goes on serving
+                    self.board.problem = text.dispatcher_fault(traceback.format_exc(limit=3))
+                    print(self.board.problem, file=sys.stderr, flush=True)
+                    self.stopping.wait(RETRY_SECONDS / 10)
         finally:
             pool.close(abort=True)
             for running in self.inflight.values():
@@ -128,6 +136,15 @@ class Dispatcher:
                 handins.requeue(books[running.assignment], running.handin)
             for book in books.values():
                 book.close()
+
+    def _step(self, books: dict[str, Gradebook], pool: LocalPool | DaskPool) -> None:
+        self._fill(books, pool)
+        if self.inflight:
+            for handle, outcome in pool.finished(timeout=0.25):
+                self._record(books, self.inflight.pop(handle), outcome)
+        else:
+            self.wake.wait(0.5)
+            self.wake.clear()
 
     def _next(self, books: dict[str, Gradebook]) -> tuple[Gradebook, HandIn] | None:
         """The oldest queued hand-in of a student with nothing grading."""
@@ -156,7 +173,7 @@ class Dispatcher:
         key = (handin.assignment, handin.id)
         job = Job(handin.student, handin.file_name, read_upload(self.place, handin.content_hash), spec.name, str(spec.folder),
                   self.options, spec.overrides)
-        self.board.started(key)
+        self.board.started(key, "loading" if EVENTS and isinstance(pool, EventPool) else "running")  # without events: grading, no detail
         handle = pool.submit(job, lambda event: self.board.event(key, event)) if isinstance(pool, EventPool) else pool.submit(job)
         self.inflight[handle] = Running(handin.assignment, handin.id, attempt, handin.student)
 

@@ -31,9 +31,9 @@ class Board:
         with self._lock:
             self._version += 1
 
-    def started(self, key: Key) -> None:
+    def started(self, key: Key, stage: str = "loading") -> None:
         with self._lock:
-            self._live[key] = {"stage": "loading", "epochs": [], "checks": []}
+            self._live[key] = {"stage": stage, "epochs": [], "checks": []}
             self._version += 1
 
     def event(self, key: Key, event: dict[str, Any]) -> None:

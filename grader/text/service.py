@@ -32,6 +32,10 @@ def grading_paused(problem: str, seconds: float) -> str:
     return f"Grading is paused: {problem} The hand-ins stay queued; grading tries again in {seconds:.0f} s."
 
 
+def dispatcher_fault(trace: str) -> str:
+    return f"Grading stopped on a fault of the grader; it tries again shortly and the hand-ins stay queued. Please report it:\n{trace}"
+
+
 def instructors_do_not_hand_in() -> str:
     return "Instructors do not hand in. Sign in as a student to try the hand-in page, or regrade from the dashboard."
 

@@ -96,3 +96,37 @@ def test_a_real_submission_is_graded_in_the_simulated_tree(tmp_path):
     results = simulated_run(tmp_path, build(tmp_path), FAST)
     assert results["score"] == 40.0 and results["extra_data"]["status"] == "graded"
     assert [test["status"] for test in results["tests"]] == ["passed", "passed", "failed", "failed", "failed"]
+
+
+def test_the_sandbox_choice_is_the_zips(tmp_path):
+    with zipfile.ZipFile(build(tmp_path, "--sandbox", "none")) as unzipped:
+        assert json.loads(unzipped.read("autograder.json"))["sandbox"] == "none"
+
+
+def test_warming_grades_the_reference_into_the_cache(tmp_path):
+    from grader.gradescope import run
+
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(build(tmp_path)) as unzipped:
+        unzipped.extractall(root / "source")
+    assert run.main(["--root", str(root), "--warm"]) == 0
+
+
+def test_a_container_that_cannot_grade_writes_results_that_say_why(tmp_path, monkeypatch):
+    from grader.errors import SandboxSetupError
+    from grader.gradescope import run
+
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(build(tmp_path)) as unzipped:
+        unzipped.extractall(root / "source")
+    (root / "submission").mkdir()
+    shutil.copy(SUBMISSIONS / "syntax_error.ipynb", root / "submission")
+
+    def no_sandbox(choice):
+        raise SandboxSetupError("bubblewrap cannot create a user namespace here. Pass --sandbox none.")
+
+    monkeypatch.setattr("grader.api.choose_isolation", no_sandbox)  # the container's fault, not TensorFlow's: no grading is faked
+    assert run.main(["--root", str(root)]) == 0
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == 0.0 and "user namespace" in results["output"] and results["tests"][0]["max_score"] == 100

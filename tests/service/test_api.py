@@ -229,3 +229,61 @@ def test_submit_from_the_notebook(served, capsys):
     assert "Handed in missing_graded_name.ipynb" in printed and "missing_graded_name.ipynb: error, 0/100" in printed
     assert submit(assignment=ASSIGNMENT, server=served.url, token="", path=QUICK["missing"][0]) is None
     assert "No access token" in capsys.readouterr().out
+
+
+def test_one_grading_per_student_at_a_time(served, tmp_path):
+    from servicecourse import variant
+
+    bob = served.keys["bob"]
+    first, second = (hand_in(served.url, bob, variant(QUICK["empty"][0], tmp_path, f"bob-{n}")) for n in (1, 2))
+    wait_done(served.url, bob, first), wait_done(served.url, bob, second)
+    rows = {row["id"]: row for row in handin_rows(served.course)}
+    assert rows[second["id"]]["started_at"] >= rows[first["id"]]["finished_at"]
+
+
+def test_a_form_without_its_token_is_refused(served):
+    from grader.service.client import multipart
+
+    cookie = session(served.url, served.keys["bob"])
+    body, content_type = multipart({"assignment": ASSIGNMENT}, "a.ipynb", b"{}")
+    before = len(handin_rows(served.course))
+    status, html = page_post(served.url, "/handins", cookie, body, content_type)
+    assert status == 403 and "This form has expired" in html
+    assert len(handin_rows(served.course)) == before
+
+
+def page_post(url: str, path: str, cookie: str, body: bytes, content_type: str) -> tuple[int, str]:
+    request = urllib.request.Request(url + path, data=body, headers={"Cookie": cookie, "Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_no_batch_writes_where_the_service_grades_and_export_reads_it(served, tmp_path, capsys):
+    from grader import cli
+
+    grades = served.course / "service" / "grades" / ASSIGNMENT
+    (tmp_path / "class").mkdir()
+    assert cli.main(["batch", str(tmp_path / "class"), "-a", ASSIGNMENT, "-o", str(grades)]) == 2
+    assert "batch" in capsys.readouterr().err
+    assert cli.main(["export", str(grades), "--to", str(tmp_path / "export")]) == 0
+    assert (tmp_path / "export" / "gradebook.csv").read_text().splitlines()[1].startswith("alice,")
+
+
+def test_secure_cookies_travel_over_https_only(tmp_path):
+    course = make_course(tmp_path / "course")
+    with Server(course, "--secure-cookies") as server:
+        request = urllib.request.Request(server.url + "/signin", data=f"token={token(course, 'alice')}".encode(), method="POST")
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.build_opener(NoRedirect).open(request)
+    assert "Secure" in answer.value.headers["set-cookie"]
+
+
+def test_a_second_server_for_the_same_course_is_refused(served, capsys):
+    from grader import cli
+    from servicecourse import free_port
+
+    assert cli.main(["serve", str(served.course), "--port", str(free_port())]) == 2
+    assert "a `grader serve` already runs for this course" in capsys.readouterr().err
