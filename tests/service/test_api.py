@@ -235,7 +235,7 @@ def test_one_grading_per_student_at_a_time(served, tmp_path):
     from servicecourse import variant
 
     bob = served.keys["bob"]
-    first, second = (hand_in(served.url, bob, variant(QUICK["empty"][0], tmp_path, f"bob-{n}")) for n in (1, 2))
+    first, second = (hand_in(served.url, bob, variant(QUICK["missing"][0], tmp_path, f"bob-{n}")) for n in (1, 2))
     wait_done(served.url, bob, first), wait_done(served.url, bob, second)
     rows = {row["id"]: row for row in handin_rows(served.course)}
     assert rows[second["id"]]["started_at"] >= rows[first["id"]]["finished_at"]

@@ -14,14 +14,17 @@ import re
 import pytest
 
 from chromium import FLAGS, browser
+from grader.service.grading import EVENTS
 from servicecourse import ASSIGNMENT, FAST, QUICK, Server, gradebook_attempts, hand_in, handin_rows, make_course, token, wait_done
 
 sync_api = pytest.importorskip("playwright.sync_api")
 WAIT_MS = 300_000
 RECORD_STATES = """() => {
     window.seen = [];
+    window.epochs = 0;
     const note = () => { const s = document.getElementById("state").textContent + document.getElementById("stage").textContent;
-                         if (window.seen[window.seen.length - 1] !== s) window.seen.push(s); };
+                         if (window.seen[window.seen.length - 1] !== s) window.seen.push(s);
+                         window.epochs = Math.max(window.epochs, document.querySelectorAll("#epochs li").length); };
     note();
     new MutationObserver(note).observe(document.getElementById("progress"), {subtree: true, childList: true, characterData: true});
 }"""
@@ -68,6 +71,8 @@ def test_a_student_hands_in_watches_it_grade_and_reads_the_report(chromium, serv
     tab.wait_for_selector("#report:not([hidden])", timeout=WAIT_MS)
     seen = tab.evaluate("window.seen")
     assert any(state.startswith("running") for state in seen) and seen[-1] == "done", seen
+    if EVENTS:  # the engine reports progress: the epoch and its training accuracy showed while it trained
+        assert tab.evaluate("window.epochs") >= 1, seen
     assert tab.inner_text("#score") == "40 / 100"
     tab.click("#report")
     assert "Training accuracy per epoch" in tab.content() and "create_and_compile_model" in tab.content()
