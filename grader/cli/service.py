@@ -62,7 +62,9 @@ def serve_command(arguments: argparse.Namespace) -> int:
     from grader.batch.pools import usable_cores
     from grader.batch.run import threads_per_job
     from grader.options import Options
+    from grader.sandbox.run import Isolation
     from grader.service.app import Settings, serve
+    from grader.text import messages
     from grader.service.desk import Limits
 
     jobs = arguments.jobs or usable_cores()
@@ -70,6 +72,8 @@ def serve_command(arguments: argparse.Namespace) -> int:
         raise GraderError(f"--jobs {jobs}: give 1 or more.")
     threads = arguments.threads or (0 if arguments.cluster else threads_per_job(jobs))
     options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=threads)
+    if options.isolation is Isolation.NONE:
+        print(messages.UNSANDBOXED, file=sys.stderr)
     limits = Limits(max_bytes=int(arguments.max_upload_mb * 1_000_000), per_hour=arguments.per_hour, waiting=arguments.waiting)
     settings = Settings(course.load(arguments.course), options, limits, jobs, arguments.cluster, arguments.secure_cookies)
     where = f"on the Dask cluster at {arguments.cluster}" if arguments.cluster else f"{jobs} at a time on this machine"

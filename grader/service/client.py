@@ -65,6 +65,8 @@ def _call(server: str, token: str, path: str, body: bytes | None = None, content
 def hand_in(path: Path, assignment: str, server: str | None = None, token: str | None = None) -> dict[str, Any]:
     """Hand ``path`` in; returns the hand-in as the API shows it (its state, its page's address)."""
     server, token = credentials(server, token)
+    if not Path(path).is_file():
+        raise SubmitError(text.submit_no_file(Path(path)))
     body, content_type = multipart({"assignment": assignment}, Path(path).name, Path(path).read_bytes())
     return _call(server, token, "/api/handins", body, content_type)
 

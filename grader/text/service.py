@@ -139,5 +139,9 @@ def gradescope_written(path: Path, assignment: str) -> str:
     return f"Wrote {path}: upload it as the autograder of {assignment} on Gradescope (Configure Autograder → Zip file upload)."
 
 
+def submit_no_file(path: Path) -> str:
+    return f"{path}: there is no such file. Check the path, and save the notebook first."
+
+
 def submit_no_notebook() -> str:
     return "Could not tell which notebook this is. Save it (File → Save), then call submit(path=\"your_notebook.ipynb\")."

@@ -47,3 +47,14 @@ def test_revoke_ends_every_credential_of_a_person(tmp_path, capsys):
     assert cli.main(["token", str(course), "--instructor", "prof", "--revoke"]) == 0
     assert capsys.readouterr().out.strip() == "Revoked 1 credential of prof."
     assert access(course).verify(credential, "token") is None
+
+
+def test_submit_names_a_missing_file(tmp_path, capsys):
+    assert cli.main(["submit", str(tmp_path / "gone.ipynb"), "-a", "fashion_mnist_callback", "--server", "http://127.0.0.1:9", "--token", "gt_x"]) == 2
+    assert "gone.ipynb: there is no such file" in capsys.readouterr().err
+
+
+def test_submit_needs_a_token(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GRADER_TOKEN", raising=False)
+    assert cli.main(["submit", str(tmp_path / "gone.ipynb"), "-a", "fashion_mnist_callback", "--server", "http://127.0.0.1:9"]) == 2
+    assert "No access token" in capsys.readouterr().err
