@@ -2,7 +2,7 @@
 
 ``create(settings)`` builds it; ``serve`` (`grader serve`) runs it on uvicorn with its dispatcher. Every response carries a
 Content-Security-Policy (the service's pages load scripts and styles from itself only; a report
-page is sandboxed and runs nothing), same-origin referrers (a sign-in code never leaks to another site), nosniff and no
+page is sandboxed, runs nothing and may be framed by the service's own dashboard only), same-origin referrers (a sign-in code never leaks to another site), nosniff and no
 framing. Cookies are HttpOnly and SameSite=Strict; a form or a cookie-borne API call that changes
 anything needs the session's CSRF token, and a request whose Origin is another site is refused.
 """
@@ -34,7 +34,7 @@ from grader.text import service as text
 STATIC = Path(__file__).resolve().parent / "static"
 APP_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-REPORT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+REPORT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'"
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Headers:
             if message["type"] == "http.response.start":
                 extra = [(b"content-security-policy", (REPORT_POLICY if report else APP_POLICY).encode()),
                          (b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff"),
-                         (b"x-frame-options", b"DENY"), (b"cache-control", b"no-store")]
+                         (b"x-frame-options", b"SAMEORIGIN" if report else b"DENY"), (b"cache-control", b"no-store")]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -150,6 +150,7 @@ def test_every_response_carries_the_security_headers(served):
     request = urllib.request.Request(served.url + f"/a/{ASSIGNMENT}/handins/{served.first['id']}/report", headers={"Cookie": cookie})
     with urllib.request.urlopen(request) as response:
         assert response.headers["content-security-policy"].startswith("sandbox; default-src 'none'")
+        assert "frame-ancestors 'self'" in response.headers["content-security-policy"] and response.headers["x-frame-options"] == "SAMEORIGIN"
 
 
 def test_uploads_over_the_limit_or_not_notebooks_are_refused(served):

@@ -113,6 +113,8 @@ def test_a_second_student_cannot_see_it_even_by_editing_the_address(chromium, se
 
 
 def test_the_instructor_sees_both_students_live(chromium, served):
+    alice = served.keys["alice"]
+    wait_done(served.url, alice, hand_in(served.url, alice, QUICK["raises"][0]))
     tab = signed_in(chromium, served.url, served.keys["prof"])
     tab.goto(f"{served.url}/instructor/a/{ASSIGNMENT}")
     bob = served.keys["bob"]
@@ -120,6 +122,8 @@ def test_the_instructor_sees_both_students_live(chromium, served):
     tab.wait_for_function("() => document.querySelector('tr[data-student=\"bob\"] td.latest').textContent.includes('done: invalid')",
                           timeout=WAIT_MS)
     wait_done(served.url, bob, handin)
+    summary = tab.frame_locator("#summary")
+    summary.locator("a", has_text="bob").first.wait_for(timeout=WAIT_MS)  # the summary view, reloaded live
     rows = {row.get_attribute("data-student"): row.inner_text() for row in tab.query_selector_all("#class tbody tr")}
     assert set(rows) == {"alice", "bob", "cleo"} and "done" in rows["alice"]
     with tab.expect_download() as download:

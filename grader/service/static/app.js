@@ -108,6 +108,7 @@ function classRow(assignment, csrf, row) {
 function dashboard() {
   const table = document.getElementById("class");
   if (!table) return;
+  let shown;
   follow(table.dataset.events, (view) => {
     document.getElementById("running").textContent = view.running;
     document.getElementById("queued").textContent = view.queued;
@@ -115,6 +116,9 @@ function dashboard() {
     problem.textContent = view.problem;
     problem.hidden = !view.problem;
     table.tBodies[0].replaceChildren(...view.rows.map((row) => classRow(table.dataset.assignment, table.dataset.csrf, row)));
+    const summary = document.getElementById("summary");
+    if (summary && shown !== undefined) summary.src = summary.src;  // the summary view, written after each grading
+    shown = view;
   });
 }
 
