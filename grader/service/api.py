@@ -36,6 +36,7 @@ from grader.service.handins import HandIn
 from grader.text import service as text
 
 FORM_OVERHEAD = 64 * 1024  # multipart headers and the small fields around the file
+DRAINED = 10  # an upload up to this many times the limit is read (and dropped) before the refusal; a larger one is cut off
 STREAM_SECONDS = 600  # an event stream ends after this; the browser reconnects by itself
 
 
@@ -44,11 +45,14 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 async def read_handin(request: Request, limit: int) -> tuple[str, str, bytes] | Refusal:
-    """(assignment, file name, bytes) from a multipart form; an upload over ``limit`` is refused before it is read."""
+    """(assignment, file name, bytes) from a multipart form; an upload over ``limit`` is refused without being stored."""
     size = request.headers.get("content-length")
     if size is None or not size.isdigit():
         return Refusal(411, text.NEED_LENGTH)
     if int(size) > limit + FORM_OVERHEAD:
+        if int(size) <= DRAINED * limit:  # read and drop it, so that the client hears why (a cut connection says nothing)
+            async for _ in request.stream():
+                pass
         return Refusal(413, text.upload_too_large(int(size), limit))
     try:
         form = await request.form(max_files=1, max_fields=8, max_part_size=FORM_OVERHEAD)
