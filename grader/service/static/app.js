@@ -49,7 +49,7 @@ function dropZone() {
 function showHandin(status) {
   document.getElementById("state").textContent = status.state;
   document.getElementById("position").textContent = status.position ? `(number ${status.position} in the queue)` : "";
-  document.getElementById("stage").textContent = status.live ? `: ${status.live.stage}` : "";
+  document.getElementById("stage").textContent = status.live && status.live.stage !== status.state ? ` (${status.live.stage})` : "";
   const epochs = document.getElementById("epochs");
   epochs.replaceChildren(...((status.live && status.live.epochs) || []).map((e) =>
     element("li", `epoch ${e.epoch}${e.of ? ` of ${e.of}` : ""}: accuracy ${Number(e.accuracy).toFixed(3)}, loss ${Number(e.loss).toFixed(3)}`, { class: "epoch" })));
