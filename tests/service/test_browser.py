@@ -149,3 +149,19 @@ def test_a_server_killed_while_grading_finishes_the_hand_in_after_a_restart(chro
     attempts = gradebook_attempts(course)
     assert sorted(attempt["state"] for attempt in attempts) == ["finished", "interrupted"]
     assert [(row["state"], row["attempt"]) for row in handin_rows(course)] == [("done", next(a["id"] for a in attempts if a["state"] == "finished"))]
+
+
+def test_a_refused_hand_in_says_why_on_the_page(chromium, served, tmp_path):
+    tab = signed_in(chromium, served.url, served.keys["cleo"])
+    essay = tmp_path / "essay.txt"
+    essay.write_text("My answer is in the notebook I forgot.")
+    tab.set_input_files("#file", str(essay))
+    tab.click("#submit")
+    assert "not '.txt'" in tab.inner_text("#error") and tab.url == served.url + "/handins"
+    tab.goto(served.url + "/")
+    tab.evaluate("""() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["{}"], "notes.docx"));
+        document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""")
+    tab.wait_for_function("() => (document.getElementById('error') || {}).textContent?.includes(\"not '.docx'\")", timeout=WAIT_MS)
