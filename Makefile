@@ -10,7 +10,7 @@ ASSIGNMENT := fashion_mnist_callback
 EXAMPLES := $(wildcard assignments/$(ASSIGNMENT)/examples/*/submission.*) reference/$(ASSIGNMENT)/solution.ipynb assignments/$(ASSIGNMENT)/starter.ipynb
 MNIST_EXAMPLES := $(wildcard assignments/mnist_callback/examples/*/submission.*)
 
-.PHONY: setup system demo test quick-test clean
+.PHONY: setup system demo lint test quick-test clean
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -26,7 +26,9 @@ $(BIN)/grader: pyproject.toml | system
 	@touch $@
 
 setup: system $(BIN)/grader
-	@$(BIN)/python -c "from grader import mnist; mnist.locate()" 2>/dev/null || $(BIN)/grader data subset mnist >/dev/null
+	@$(BIN)/python -c "from grader.data import mnist; raise SystemExit(mnist.locate().subset)" 2>/dev/null \
+		|| $(BIN)/grader data build mnist >/dev/null \
+		|| $(BIN)/python -c "from grader.data import mnist; mnist.locate()" 2>/dev/null || $(BIN)/grader data subset mnist >/dev/null
 	$(BIN)/grader doctor
 
 demo: setup
@@ -34,10 +36,14 @@ demo: setup
 	$(BIN)/grader grade $(MNIST_EXAMPLES) --assignment mnist_callback --out out/mnist_callback
 	@echo "Reports: out/examples/*/report.md, out/mnist_callback/*/report.md"
 
-test: setup
+lint: $(BIN)/grader
+	$(BIN)/ruff check grader tests
+	$(BIN)/mypy
+
+test: setup lint
 	$(BIN)/python -m pytest -n 2
 
-quick-test: $(BIN)/grader
+quick-test: lint
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 clean:

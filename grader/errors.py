@@ -2,6 +2,7 @@
 
     GraderError
     ├── AssignmentSpecError   an assignment.toml is missing, malformed or inconsistent
+    │   └── CourseError       course.toml or the roster is
     ├── SandboxSetupError     the sandbox cannot start on this machine
     └── DatasetUnavailable    the training data cannot be found or verified
 
@@ -22,6 +23,10 @@ class AssignmentSpecError(GraderError):
     def __init__(self, path: Path, key: str, problem: str, fix: str):
         self.path, self.key = path, key
         super().__init__(f"{path}: [{key}] {problem}. {fix}")
+
+
+class CourseError(AssignmentSpecError):
+    """course.toml or the roster is missing, malformed or inconsistent; the message names file, key and fix."""
 
 
 class SandboxSetupError(GraderError):

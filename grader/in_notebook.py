@@ -1,9 +1,9 @@
 """``from grader import check; check("create_and_compile_model")``: quick checks inside the notebook.
 
-In the student's own kernel, a graded name is probed by the sandbox harness's own probe
-functions, what they find is read by the grader's own parser (``observations.parse``), and every
-check of the assignment that needs nothing more than that probe runs and prints the message a
-full grade gives. Checks that need the trained model are left to ``grader check``: training in
+In the student's own kernel, the graded builder's model is saved and measured by the evaluation
+harness's own functions, the callback class is tried on freshly drawn cases by the callback
+harness's own function, and every check of the assignment that needs nothing more runs and prints
+the message a full grade gives. Checks that need the trained model are left to ``grader check``: training in
 the kernel would take minutes and prove less. This is a convenience for the student, not a
 grade: it runs the student's code unprotected, in the student's kernel.
 """
@@ -13,36 +13,38 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
-import inspect
 import io
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.text import messages
 from grader import spec as specs
-from grader.checks import CHECKS, names_for, run_check
-from grader.errors import GraderError
-from grader.grading.run import callback_cases
-from grader.grading.observations import parse
+from grader.checks import CallbackTrial, Context, DatasetFacts, needs, run_check
 from grader.checks.scoring import CheckResult
-from grader.spec import AssignmentSpec
+from grader.data import provision
+from grader.errors import GraderError
+from grader.grading import callback_trial, measurements, observations
+from grader.grading.context import names_for
 from grader.grading.workspace import HARNESS
+from grader.spec import AssignmentSpec
+from grader.text import validation as validation_words
+from grader.text.checks import render as words
 
-PROBED = {"model": "probe", "callback": "callback_cases"}  # graded role -> the context key its probe fills
+PROBED = {"model": "untrained_model", "callback": "callback"}  # graded role -> the context value its quick check fills
 FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in .*\n(?P<text>    .*)?', re.MULTILINE)
 
 
 @functools.cache
-def _harness() -> ModuleType:
-    """``harness/run_submission.py``, loaded as the sandbox loads it, without leaving its sibling imports behind."""
+def _harness(script: str) -> ModuleType:
+    """A harness script, loaded as the sandbox loads it, without leaving its sibling imports behind."""
     siblings = {path.stem for path in HARNESS.glob("*.py")}
     saved_path, saved = list(sys.path), {name: sys.modules.pop(name) for name in siblings if name in sys.modules}
-    module_spec = importlib.util.spec_from_file_location("grader_notebook_harness", HARNESS / "run_submission.py")
+    module_spec = importlib.util.spec_from_file_location(f"grader_notebook_{script}", HARNESS / f"{script}.py")
     module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
     try:
         module_spec.loader.exec_module(module)  # type: ignore[union-attr]
@@ -72,18 +74,45 @@ def _located(error: Any) -> Any:
     return error
 
 
-def probe(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
-    """The grading context a probe of one graded role fills, parsed as the grader parses it."""
-    harness, name = _harness(), _defined(spec, role, namespace)
-    with contextlib.redirect_stdout(io.StringIO()):  # as in the sandbox: the probes' prints would only confuse
-        if role == "model":
-            found = harness.probe_model(dict(namespace), name)
-            document = {"model_probe": {**found, "error": _located(found.get("error")), "call_error": _located(found.get("call_error"))}}
-        else:
-            cases = harness.probe_callback(namespace[name], callback_cases(spec))["cases"]
-            document = {"callback_probe": {"cases": [{**case, "error": _located(case.get("error"))} for case in cases]}}
-    observed = parse({"schema": 1, "phases": list(document), **document})
-    return {"probe": observed.model_probe, "callback_cases": observed.callback_cases}
+def _model_facts(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The builder called here, its model saved and measured by the evaluation harness's own functions."""
+    import keras
+
+    sent: dict[str, bytes] = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        built = _harness("run_submission").build_model(dict(namespace), name, keras, lambda frame, data: sent.__setitem__(frame, data))
+    builder = observations.parse({"schema": 2, "phases": ["builder"], "names": {"model": name},
+                                  "builder": {**built, "error": _located(built.get("error"))}}).builder
+    if "untrained.keras" not in sent:
+        return {"builder": builder, "untrained_model": None}
+    dataset = provision.dataset_of(spec.data, spec.folder)
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+        path = Path(scratch) / "untrained.keras"
+        path.write_bytes(sent["untrained.keras"])
+        job = {"image_shape": list(dataset.image_shape), "seed": spec.seed}
+        facts = _harness("evaluate_model").measure(job, {"file": str(path), "role": "untrained"}, {}, keras)
+    return {"builder": builder, "untrained_model": measurements.model_facts(facts)}
+
+
+def _callback_trial(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) -> CallbackTrial:
+    """The class tried here on freshly drawn cases, by the callback harness's own function."""
+    import keras
+    import numpy as np
+
+    assert spec.callback is not None
+    dataset = provision.dataset_of(spec.data, spec.folder)
+    cases = callback_trial.draw(spec.callback.condition)
+    harness = _harness("probe_callback")
+    generator = np.random.default_rng(spec.seed)
+    data = (generator.random((64, *dataset.image_shape), dtype="float32"), generator.integers(0, dataset.classes, 64))
+    model = harness._model(keras, list(dataset.image_shape), dataset.classes)
+    with contextlib.redirect_stdout(io.StringIO()):
+        answers = [harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(logs) for logs in c.logs]}, data)
+                   for c in cases]
+    answers = [{**answer, "error": _located(answer.get("error"))} if answer.get("error") else answer for answer in answers]
+    parsed = callback_trial.answers_of({"answers": answers}, cases)
+    assert parsed is not None
+    return CallbackTrial(name, cases, parsed[0], parsed[1])
 
 
 def _defined(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> str:
@@ -93,16 +122,20 @@ def _defined(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> s
 
 
 def quick_checks(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) -> tuple[CheckResult, ...]:
-    """Run every check of ``spec`` that reads the probe of ``role`` and nothing the training makes."""
+    """Run every check of ``spec`` that reads what ``role``'s quick check fills and nothing the training makes."""
     found = {role: _defined(spec, role, namespace) for role in spec.graded.roles()}
-    context = {"names": names_for(spec.graded, found), "condition": spec.thresholds.condition, "lesson": False,
-               **vars(spec.thresholds), **probe(spec, role, namespace)}
+    dataset = provision.dataset_of(spec.data, spec.folder)
+    filled = _model_facts(spec, found["model"], namespace) if role == "model" else {"callback": _callback_trial(spec, found["callback"], namespace)}
+    graded = Context(names=names_for(spec.graded, found), dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
+                     lesson=False, reached=(), condition=spec.callback.condition if spec.callback else None,
+                     max_epochs=spec.callback.max_epochs if spec.callback else None, **filled)
     results = []
     for check in spec.checks:
-        wanted = set(inspect.signature(CHECKS[check.id]).parameters)
-        if PROBED[role] in wanted and wanted <= set(context):
-            verdict = run_check(check.id, context)
-            results.append(CheckResult(check.id, check.title, verdict.passed, check.points if verdict.passed else 0.0, check.points, verdict.message))
+        wanted = needs(check.id)
+        if PROBED[role] in wanted and not wanted & {"training", "trained_model", "reference_accuracy", "measured", "claims"}:
+            verdict = run_check(check.id, graded, check.arguments)
+            results.append(CheckResult(check.id, check.title, verdict.passed, check.points if verdict.passed else 0.0, check.points,
+                                       words(verdict), verdict.reason))
     return tuple(results)
 
 
@@ -120,17 +153,26 @@ def find_assignment(name: str | None, namespace: Mapping[str, Any], assignment: 
         with contextlib.suppress(GraderError):
             assignment = assignment_of(notebook)
     if assignment is not None:
-        return specs.load(assignment)
+        return specs.load(assignment, by_name_only=True)
     def defines_all(graded) -> bool:
         return all(any(n in namespace for n in names) for names in graded.roles().values())
 
     fits = (lambda graded: name in graded.all()) if name else (lambda graded: any(n in namespace for n in graded.model) and any(n in namespace for n in graded.callback))
-    candidates = [spec for spec in map(specs.load, specs.available()) if fits(spec.graded)]
+    candidates = [spec for spec in _loadable(specs.available()) if fits(spec.graded)]
     if len(candidates) > 1:  # prefer the assignments whose every graded role this notebook defines
         candidates = [spec for spec in candidates if defines_all(spec.graded)] or candidates
     if len(candidates) != 1:
-        raise GraderError(messages.notebook_which_assignment(name, [spec.name for spec in candidates]))
+        raise GraderError(validation_words.notebook_which_assignment(name, [spec.name for spec in candidates]))
     return candidates[0]
+
+
+def _loadable(names: list[str]) -> list[AssignmentSpec]:
+    """The assignments that load; one that does not is no candidate (``grader list`` names its problem)."""
+    found = []
+    for name in names:
+        with contextlib.suppress(GraderError):
+            found.append(specs.load(name))
+    return found
 
 
 def check(name: str | None = None, assignment: str | None = None) -> None:
@@ -152,13 +194,13 @@ def render(spec: AssignmentSpec, name: str | None, namespace: Mapping[str, Any],
     for graded in wanted:
         role = roles.get(graded)
         if role is None:
-            lines.append(messages.notebook_unknown_name(graded, spec))
+            lines.append(validation_words.notebook_unknown_name(graded, spec))
         elif role == "training":
-            lines.append(messages.notebook_needs_full_grade(graded, spec, notebook))
+            lines.append(validation_words.notebook_needs_full_grade(graded, spec, notebook))
         elif graded not in namespace:
-            lines.append(messages.notebook_not_defined(graded))
+            lines.append(validation_words.notebook_not_defined(graded))
         else:
-            lines.extend(messages.notebook_check_line(result) for result in quick_checks(spec, role, namespace))
+            lines.extend(validation_words.notebook_check_line(result) for result in quick_checks(spec, role, namespace))
     return "\n".join(lines)
 
 

@@ -1,111 +1,138 @@
 """The one place the stage order is written.
 
-load the submission → run it sandboxed and observe training → evaluate the
-saved model on the trusted side → score the checks → report.
+load the submission → run it sandboxed and observe it (the evaluation process started beside
+it) → evaluate the model files and the callback on the trusted side → score the checks → report.
+``grade_to`` wraps it: a report already kept for this very submission is reused, the report is
+written, and a grader fault still gives the student a report.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from grader.text import messages
-from grader.grading import reference
 from grader import spec as specs
-from grader.checks import names_for
-from grader.errors import GraderError
-from grader.grading.evaluate import NOT_EVALUATED, Evaluation, InputForm, evaluation_started
-from grader.grading.run import Execution, run_submission
-from grader.grading.metrics import Metrics, graded_fit, measure
-from grader.grading.notes import report_notes
-from grader.options import Options
-from grader.data.provision import provide
-from grader.reports.report import Report, build
+from grader.checks.facts import Context
 from grader.checks.scoring import Score, nothing_graded, score
-from grader.spec import AssignmentSpec
-from grader.status import Status
-from grader.grading.load import LoadFailure, load
+from grader.data.provision import Provision, provide
+from grader.errors import GraderError
+from grader.files import Folder
+from grader.grading import evaluate, evaluator, reference
+from grader.grading.context import context, early_model_verdict
+from grader.grading.load import LoadFailure, Submission, load
+from grader.grading.measurements import Evaluation
+from grader.grading.metrics import Metrics, measure
+from grader.grading.notes import report_notes
+from grader.grading.run import Execution, run
 from grader.grading.workspace import workspace
+from grader.options import Options
+from grader.reports import reuse
+from grader.reports.report import Report
+from grader.reports.write import write
+from grader.spec import AssignmentSpec, own_checks
+from grader.status import Status
+from grader.text import messages
+
+Listener = Callable[[dict], None]
 
 
-@dataclass(frozen=True)
-class Measured:
-    """Stages 1 to 3 for one file: what ran, what was observed, what the grader measured."""
-
-    path: Path
-    status: Status
-    message: str
-    content_hash: str
-    execution: Execution | None
-    evaluation: Evaluation
-    metrics: Metrics | None
-    notes: tuple[str, ...] = ()
-
-
-def measure_submission(path: Path, spec: AssignmentSpec, options: Options) -> Measured:
-    submission = load(path)
+def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Options(), on_event: Listener | None = None) -> Report:
+    started, options, tell = time.monotonic(), options.resolved(spec), on_event or _ignore
+    submission = load(Path(path))                                                                 # 1. load
     if isinstance(submission, LoadFailure):
-        return Measured(path, submission.status, submission.message, submission.content_hash, None, NOT_EVALUATED, None)
-    limits = options.limits or spec.limits
-    provision = provide(spec.data)
-    with workspace(options) as space, evaluation_started(spec, options, limits.wall_seconds, provision) as pending:
-        execution = run_submission(submission, spec, space, options, provision)
-        fit = graded_fit(execution.observations)
-        form = InputForm.of(fit.x_shape, fit.x_max, spec.data.normalize) if fit else None
-        evaluation = pending.finish(execution.model if execution.status is Status.GRADED else None, form)
-    metrics = measure(execution.observations, evaluation)
-    notes = report_notes(spec, submission, execution, provision)
-    return Measured(path, execution.status, execution.message, submission.content_hash, execution, evaluation, metrics, notes)
+        return unreadable(spec, Path(path), submission, options)
+    provision = provide(spec.data, spec.folder)
+    early = (lambda facts: tell(early_model_verdict(spec, provision.dataset, facts))) if on_event else None
+    with evaluator.started(spec, provision, options, early) as pending, workspace(options) as space:
+        tell({"kind": "stage", "stage": "running"})
+        execution = run(submission, spec, space, options, provision, on_event, pending.hand_over_untrained)  # 2. run
+        tell({"kind": "stage", "stage": "evaluating"})
+        evaluation, callback = evaluate.measure(pending, execution, submission, spec, provision)  # 3. evaluate
+    expected = reference_for(spec, options, execution)
+    graded = context(spec, provision.dataset, execution, evaluation, callback, expected.test_accuracy if expected else None)
+    scored = score(spec, graded)                                                                  # 4. score
+    for check in scored.checks:
+        tell({"kind": "check", "id": check.id, "passed": check.passed})
+    return graded_report(spec, submission, execution, provision, graded, scored, expected, evaluation,  # 5. report
+                         options, time.monotonic() - started)
 
 
-def _context(spec: AssignmentSpec, measured: Measured, reference_metrics: Metrics | None) -> dict[str, Any]:
-    found = measured.execution.observations if measured.execution else None
-    return {
-        "probe": found.model_probe if found else None,
-        "callback_cases": found.callback_cases if found else None,
-        "fit": graded_fit(found),
-        "training": found.training if found else None,
-        "evaluation": measured.evaluation,
-        "reference": reference_metrics,
-        "names": names_for(spec.graded, found.names if found else {}),
-        "lesson": not (found and found.names.get("training")),
-        "condition": spec.thresholds.condition,
-        "assignment_probes": found.assignment_probes if found else None,
-        **vars(spec.thresholds),
-    }
+def _ignore(event: dict) -> None:
+    pass
 
 
-def _score(spec: AssignmentSpec, measured: Measured, reference_metrics: Metrics | None) -> Score:
-    if measured.status is not Status.GRADED:
-        return nothing_graded(spec)
-    return score(spec, _context(spec, measured, reference_metrics))
+def reference_for(spec: AssignmentSpec, options: Options, execution: Execution) -> Metrics | None:
+    """The reference's metrics when a check compares with it: graded if need be when the run produced a model to compare, else only if at hand."""
+    if spec.check("reference") is None:
+        return None
+    training = execution.observations.training if execution.observations else None
+    written = specs.load(spec.folder) if spec.overrides else spec
+    if training is None or not training.model_saved or not (written.reference.exists() or written.reference_metrics.is_file()):
+        return reference.known(written)  # a folder with neither (a student's copy) compares with nothing
+    return reference_metrics(spec, options)
+
+
+def graded_report(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision, graded: Context,
+                  scored: Score, expected: Metrics | None, evaluation: Evaluation, options: Options, seconds: float) -> Report:
+    ran = execution.run
+    stopped = any(check.id == "stopped_by_callback" and check.passed for check in scored.checks)
+    return Report.of(assignment=spec.name, version=spec.version, submission=submission.path.name, content_hash=submission.content_hash,
+                     status=execution.status, message=execution.message, score=scored, metrics=measure(graded, stopped),
+                     reference=expected, output=messages.without_tensorflow_noise(ran.output) if ran else "",
+                     output_truncated=bool(ran and ran.output_truncated), sandbox=options.isolation.value, seconds=seconds,
+                     notes=report_notes(spec, submission, execution, provision) + ((evaluation.problem,) if evaluation.problem else ()))
+
+
+def unreadable(spec: AssignmentSpec, path: Path, failure: LoadFailure, options: Options) -> Report:
+    return Report.of(assignment=spec.name, version=spec.version, submission=path.name, content_hash=failure.content_hash,
+                     status=failure.status, message=failure.message, score=nothing_graded(spec, messages.not_graded()),
+                     sandbox=options.isolation.value)
+
+
+def internal(spec: AssignmentSpec, path: Path, options: Options, error: BaseException) -> Report:
+    return Report.of(assignment=spec.name, version=spec.version, submission=path.name, status=Status.INTERNAL,
+                     message=messages.internal_error(path, error), score=nothing_graded(spec, messages.not_graded()),
+                     output="".join(traceback.format_exception(error))[-20_000:], sandbox=options.isolation.value)
 
 
 def reference_metrics(spec: AssignmentSpec, options: Options) -> Metrics:
-    """The reference solution's metrics, graded by this same pipeline once and cached.
+    """The reference solution's metrics, graded by this same pipeline once and cached (a bundle carries them instead).
 
     Always under the assignment as written: ``--set`` overrides change what a submission must do,
     not the reference it is compared with (a 98% reference still sets the bar for a 99% run).
     """
-    spec = specs.load(spec.folder) if spec.overrides else spec
+    written = specs.load(spec.folder) if spec.overrides else spec
+    if not written.reference.exists() and written.reference_metrics.is_file():
+        return reference.bundled(written)
 
     def grade_reference() -> Metrics:
-        measured = measure_submission(spec.reference, spec, options)
-        own_checks = [check for check in spec.checks if check.id != "reference"]
-        graded = _score(replace(spec, checks=tuple(own_checks)), measured, None)
+        graded = grade_submission(written.reference, own_checks(written), options)
         failed = [result for result in graded.checks if not result.passed]
-        if measured.status is not Status.GRADED or failed or measured.metrics is None:
-            raise GraderError(messages.reference_failed(spec, measured.status.value, measured.message, failed))
-        return measured.metrics
+        if graded.status is not Status.GRADED or failed or graded.metrics is None:
+            raise GraderError(messages.reference_failed(written, graded.status.value, graded.message, failed))
+        return graded.metrics
 
-    return reference.cached(spec, grade_reference, use_cache=options.use_reference_cache)
+    return reference.cached(written, grade_reference, use_cache=options.use_reference_cache)
 
 
-def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Options()) -> Report:
-    started = time.monotonic()
-    measured = measure_submission(Path(path), spec, options)
-    needs_reference = measured.status is Status.GRADED and any(check.id == "reference" for check in spec.checks)
-    expected = reference_metrics(spec, options) if needs_reference else None
-    return build(spec, measured, expected, _score(spec, measured, expected), options, time.monotonic() - started)
+def grade_to(path: Path, spec: AssignmentSpec, out: Path, options: Options, on_event: Listener | None = None) -> Report:
+    """Grade one submission and write its reports to ``out``; every submission gets a report.
+
+    A report the grader kept for this very submission graded the same way (``reports.reuse``) is
+    the answer, unless ``options.regrade``; nothing already in ``out`` is read.
+    """
+    path, options = Path(path), options.resolved(spec)
+    with Folder.open(out) as folder:
+        graded = None if options.regrade else reuse.previous(path, spec, options)
+        if graded is None:
+            try:
+                graded = grade_submission(path, spec, options, on_event)
+            except GraderError:
+                raise
+            except Exception as error:  # a grader bug must not cost the student a report
+                graded = internal(spec, path, options, error)
+            reuse.remember(path, spec, options, graded)
+        write(graded, folder, spec)
+    return graded

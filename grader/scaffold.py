@@ -4,13 +4,14 @@ Under ROOT (the course repository; the current folder by default) it writes::
 
     assignments/NAME/assignment.toml    the grading contract: graded names, thresholds, limits, checks
     assignments/NAME/checks.py          the assignment's own check, a worked example of the check API
-    assignments/NAME/starter.ipynb      what students get; scores 0
+    assignments/NAME/starter.ipynb      what students get, `grader assign` of the solution; scores 0
     assignments/NAME/examples/<case>/{submission.*, expected.toml}   one per verdict
-    reference/NAME/solution.ipynb       the instructor's solution; full marks
+    reference/NAME/solution.ipynb       the instructor's solution, with its solution regions; full marks
 
 from the Jinja2 templates in ``grader/assignment_template/``. Notebooks are written there as
-percent-format scripts (``# %%`` starts a cell) and converted here. The exercise is the Fashion
-MNIST callback one, tuned to stop after two epochs so that validating it stays quick.
+percent-format scripts (``# %%`` starts a cell) and converted here; ``tag("KEEP")`` writes a
+placeholder tag (``  # @KEEP``) into the solution only. The exercise is the Fashion MNIST callback
+one, tuned to stop after two epochs so that validating it stays quick.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from grader.text import messages
+from grader.authoring import assign
 from grader.errors import GraderError
+from grader.text import validation as validation_words
 
 TEMPLATES = Path(__file__).resolve().parent / "assignment_template"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -67,6 +69,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.globals["percent"] = lambda fraction: f"{fraction:.0%}"
+    environment.globals["tag"] = jinja2.pass_context(lambda context, tag: f"  # @{tag}" if context["reference"] else "")
     return environment
 
 
@@ -107,11 +110,11 @@ def to_notebook(script: str, assignment: str) -> str:
 def create(name: str, root: Path = Path("."), title: str | None = None) -> tuple[Path, ...]:
     """Write a new assignment's files under ``root``; refuses a bad name or an existing assignment."""
     if not NAME.fullmatch(name):
-        raise GraderError(messages.bad_assignment_name(name))
-    blueprint = Blueprint(name, title or messages.default_title(name))
+        raise GraderError(validation_words.bad_assignment_name(name))
+    blueprint = Blueprint(name, title or validation_words.default_title(name))
     for folder in (root / "assignments" / name, root / "reference" / name):
         if folder.exists():
-            raise GraderError(messages.scaffold_exists(folder))
+            raise GraderError(validation_words.scaffold_exists(folder))
     environment, values = _environment(), dict(vars(blueprint))
     written = []
     for template in sorted(TEMPLATES.rglob("*.j2")):
@@ -119,10 +122,12 @@ def create(name: str, root: Path = Path("."), title: str | None = None) -> tuple
         if relative.name.startswith("_"):
             continue
         target = destination(relative, root, name)
-        text = environment.get_template(relative.as_posix()).render(values, solution=relative.name != "starter.ipynb.j2")
+        text = environment.get_template(relative.as_posix()).render(values, reference=relative.name == REFERENCE_TEMPLATE)
         if target.suffix == ".ipynb" and text.strip():
             text = to_notebook(text, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    return tuple(sorted(written))
+    starter = root / "assignments" / name / "starter.ipynb"
+    starter.write_text(assign.to_text(assign.starter_notebook(assign.read_notebook(root / "reference" / name / "solution.ipynb"))), encoding="utf-8")
+    return tuple(sorted([*written, starter]))

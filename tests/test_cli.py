@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import pytest
+from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
+from grader.data import fashion_mnist as datasets
 
 from conftest import ASSIGNMENT, ROOT, submission
-from grader.data import fashion_mnist as datasets
-from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
 
 
 def test_list_names_the_shipped_assignment(capsys):
@@ -74,13 +70,13 @@ def test_data_fetch_failure_is_a_clear_usage_error(tmp_path, capsys):
 
 
 def test_a_grader_fault_still_writes_a_report_and_exits_3(tmp_path, monkeypatch, capsys):
-    from grader import api
+    from grader import pipeline
 
     def broken(*_):
         raise ZeroDivisionError("a bug in the grader")
 
-    monkeypatch.setattr(api, "grade_submission", broken)
-    code = main(["grade", str(submission("kernel_dies.py")), "-a", ASSIGNMENT, "-o", str(tmp_path)])
+    monkeypatch.setattr(pipeline, "grade_submission", broken)
+    code = main(["grade", str(submission("kernel_dies.py")), "-a", ASSIGNMENT, "-o", str(tmp_path), "--regrade"])
     assert code == 3
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "internal" and report["score"] == 0

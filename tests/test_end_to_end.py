@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import submission
 from grader.api import choose_isolation, grade_to
 from grader.options import Options
+
+from conftest import submission
 
 
 def grade(path: Path, assignment, tmp_path: Path) -> dict:
@@ -32,21 +33,23 @@ def test_magics_shell_escapes_and_grade_up_to_here_do_not_break_grading(assignme
 
 
 @pytest.mark.parametrize(
-    "name, status, words",
+    "name, status, passed, words",
     [
-        ("empty.ipynb", "invalid", ["empty.ipynb is empty"]),
-        ("not_json.ipynb", "invalid", ["not a readable Jupyter notebook"]),
-        ("syntax_error.ipynb", "error", ["syntax error in cell 7, line 9", 'if logs["accuracy"] >= 0.88']),
-        ("raises_in_cell.ipynb", "error", ["NameError", "cell 5, line 26", "undefined_helper"]),
-        ("missing_graded_name.ipynb", "error", ["does not define `train_fashion_mnist`"]),
-        ("kernel_dies.py", "crashed", ["was killed by SIGKILL"]),
-        ("exits_early.py", "crashed", ["exited with code 0"]),
+        ("empty.ipynb", "invalid", set(), ["empty.ipynb is empty"]),
+        ("not_json.ipynb", "invalid", set(), ["not a readable Jupyter notebook"]),
+        ("syntax_error.ipynb", "error", set(), ["syntax error in cell 7, line 9", 'if logs["accuracy"] >= 0.88']),
+        # partial credit: what the cells before the error define is still graded
+        ("raises_in_cell.ipynb", "error", {"model", "callback"}, ["NameError", "cell 5, line 26", "undefined_helper"]),
+        ("missing_graded_name.ipynb", "error", {"model", "callback"}, ["does not define `train_fashion_mnist`"]),
+        ("kernel_dies.py", "crashed", set(), ["was killed by SIGKILL"]),
+        ("exits_early.py", "crashed", set(), ["exited with code 0"]),
     ],
 )
-def test_bad_input_gets_a_report_with_score_zero_and_a_clear_message(name, status, words, assignment, tmp_path):
+def test_bad_input_gets_a_report_with_what_it_earns_and_a_clear_message(name, status, passed, words, assignment, tmp_path):
     report = grade(submission(name), assignment, tmp_path)
-    assert (report["status"], report["score"]) == (status, 0)
+    assert report["status"] == status
+    assert {check["id"] for check in report["checks"] if check["passed"]} == passed
+    assert report["score"] == sum(check["max_score"] for check in report["checks"] if check["id"] in passed)
     for word in words:
         assert word in report["message"]
     assert "Traceback" not in report["message"]
-    assert all(not check["passed"] for check in report["checks"])

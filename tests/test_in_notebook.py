@@ -15,18 +15,30 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ROOT
-from grader.text import messages
-from grader.spec import StopCondition
 from grader.api import choose_isolation, grade_to
+from grader.checks import DatasetFacts, StopCondition
 from grader.cli import EXIT_OK, main
 from grader.in_notebook import render
 from grader.options import Options
+from grader.text import validation as validation_words
 from grader.validate import own_checks
+
+from conftest import ROOT
 
 ASSIGNMENT = ROOT / "assignments" / "fashion_mnist_callback"
 REFERENCE = ROOT / "reference" / "fashion_mnist_callback" / "solution.ipynb"
 SHOWN_AS = "FAIL  model                    0/20  "
+
+
+def _words(reason: str, **values) -> str:
+    from grader.checks import Verdict
+    from grader.text.checks import render
+
+    return render(Verdict(True, reason, values))
+
+
+MODEL_OK = _words("model.ok", name="create_and_compile_model", shape=(None, 28, 28), dataset=DatasetFacts("Fashion MNIST", (28, 28), 10))
+CALLBACK_OK = _words("callback.ok", name="EarlyStoppingCallback", condition=StopCondition("accuracy", ">=", 0.88), cases=6)
 
 
 def graded_cells(notebook: Path) -> list[tuple[int, str]]:
@@ -58,8 +70,8 @@ def test_a_correct_model_and_callback_pass_with_the_graders_messages(kernel_main
     check("create_and_compile_model")
     check("EarlyStoppingCallback")
     assert capsys.readouterr().out.splitlines() == [
-        f"PASS  model                   20/20  {messages.model_ok('create_and_compile_model')}",
-        f"PASS  callback                20/20  {messages.callback_ok('EarlyStoppingCallback', StopCondition('accuracy', '>=', 0.88))}",
+        f"PASS  model                   20/20  {MODEL_OK}",
+        f"PASS  callback                20/20  {CALLBACK_OK}",
     ]
 
 
@@ -81,7 +93,7 @@ def test_names_not_defined_yet_unknown_or_ambiguous_get_a_clear_answer(kernel_ma
     check("build_model")
     check()
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == messages.notebook_not_defined("create_and_compile_model")
+    assert lines[0] == validation_words.notebook_not_defined("create_and_compile_model")
     assert lines[1].startswith("No assignment grades `build_model`.")
     assert lines[2].startswith("No assignment grades this notebook.")
 
@@ -97,7 +109,7 @@ def test_the_notebook_metadata_picks_the_assignment_when_names_alone_cannot(kern
     assert "Several assignments could grade this notebook (fashion_mnist_callback, look_alike)" in capsys.readouterr().out
     namespace["__session__"] = str(ASSIGNMENT / "starter.ipynb")  # what Jupyter tells the kernel: the open notebook
     check("EarlyStoppingCallback")
-    assert capsys.readouterr().out == f"PASS  callback                20/20  {messages.callback_ok('EarlyStoppingCallback', StopCondition('accuracy', '>=', 0.88))}\n"
+    assert capsys.readouterr().out == f"PASS  callback                20/20  {CALLBACK_OK}\n"
 
 
 @pytest.mark.slow
@@ -128,7 +140,7 @@ def test_check_in_a_real_kernel_prints_into_the_cell_and_names_the_cell(tmp_path
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))  # what Jupyter tells the kernel; this notebook names no assignment
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     printed = ["".join(output.get("text", "") for output in cell.outputs if output.get("name") == "stdout") for cell in notebook.cells[-3:]]
-    assert printed[0] == f"PASS  model                   20/20  {messages.model_ok('create_and_compile_model')}\n"
+    assert printed[0] == f"PASS  model                   20/20  {MODEL_OK}\n"
     assert printed[2].startswith(SHOWN_AS + "Calling `create_and_compile_model()` raised ValueError: Only instances of `keras.Layer`")
     broken_cell = notebook.cells[-2].execution_count
     assert printed[2].rstrip().endswith(f"(in Cell In[{broken_cell}], line 2:  return tf.keras.Sequential([tf.keras.Input(shape=(28, 28)), None])).")

@@ -10,20 +10,21 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from conftest import ROOT
 from grader import checks
 from grader import spec as specs
 from grader.cli import EXIT_OK, EXIT_USAGE, main
 from grader.errors import AssignmentSpecError
-from grader.grading.evaluate import Evaluation
 from grader.scaffold import to_notebook
 from grader.validate import Expected, cases
+
+from conftest import ROOT
 
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions-grader.yml"
 FILES = [
@@ -53,7 +54,7 @@ def test_new_writes_an_assignment_that_loads_with_its_own_check(tmp_path, capsys
     out = capsys.readouterr().out
     assert out.startswith("Created assignment demo_callback:") and f"grader validate {tmp_path}/assignments/demo_callback" in out
     spec = specs.load(str(tmp_path / "assignments" / "demo_callback"))
-    assert (spec.name, spec.graded.training, spec.thresholds.threshold, spec.thresholds.max_epochs) == ("demo_callback", ("train_model",), 0.85, 5)
+    assert (spec.name, spec.graded.training, spec.callback.threshold, spec.callback.max_epochs) == ("demo_callback", ("train_model",), 0.85, 5)
     assert [check.id for check in spec.checks] == ["model", "callback", "stopped_by_callback", "accuracy", "reference", "small_model"]
     assert spec.reference == tmp_path / "reference" / "demo_callback" / "solution.ipynb" and spec.max_score == 100
     expected = {case.label: case.expected for case in cases(spec)}
@@ -95,19 +96,30 @@ def test_a_percent_script_becomes_a_notebook_with_markdown_code_and_tags():
     assert notebook.metadata.grader == {"assignment": "demo", "version": "1"}
 
 
-def test_an_assignments_own_check_is_registered_and_gets_the_graders_values(tmp_path, registry):
+def test_an_assignments_own_check_takes_its_own_argument_from_the_spec(tmp_path, registry):
+    """The scaffold's small_model check reads `at_most` from its [[checks]] entry; its words come from its TEXT."""
+    from grader.checks import Context, DatasetFacts, ModelFacts, Names
+    from grader.text.checks import render
+
     main(["new", "demo_callback", "--dir", str(tmp_path)])
-    specs.load(str(tmp_path / "assignments" / "demo_callback"))
-    small = checks.run_check("small_model", {"evaluation": Evaluation(0.86, 0.87, 101_770, (None, 10), (), "")})
-    large = checks.run_check("small_model", {"evaluation": Evaluation(0.86, 0.87, 407_050, (None, 10), (), "")})
-    assert small == checks.Verdict(True, "The model has 101,770 parameters, within the 150,000 allowed.")
-    assert large == checks.Verdict(False, "The model has 407,050 parameters, more than the 150,000 allowed. Use fewer units in the hidden layer.")
+    spec = specs.load(str(tmp_path / "assignments" / "demo_callback"))
+    assert spec.check("small_model").arguments == {"at_most": 150_000}
+    context = Context(Names("m", "c", "t"), DatasetFacts("Fashion MNIST", (28, 28), 10), False, ())
+
+    def verdict(params: int, at_most: int = 150_000):
+        return checks.run_check("small_model", replace(context, trained_model=ModelFacts(True, params=params)), {"at_most": at_most})
+
+    assert render(verdict(101_770)) == "The model has 101,770 parameters, within the 150,000 allowed." and verdict(101_770).passed
+    assert not verdict(407_050).passed and render(verdict(407_050)).startswith("The model has 407,050 parameters, more than the 150,000 allowed.")
+    assert verdict(407_050, at_most=500_000).passed
+    tighter = specs.with_overrides(spec, {"small_model.at_most": "50000"})
+    assert tighter.check("small_model").arguments == {"at_most": 50_000}
 
 
 @pytest.mark.parametrize(
     "source, words",
     [
-        ("from grader.checks import check\n@check\ndef model(probe):\n    pass\n", "[model] defines a check named 'model', but it is a built-in check. Check ids are shared"),
+        ("from grader.checks import check\n@check\ndef model(builder):\n    pass\n", "[model] defines a check named 'model', but it is a built-in check. Check ids are shared"),
         ("def broken(:\n", "[checks.py] cannot be loaded: SyntaxError"),
         ("import not_a_module\n", "[checks.py] cannot be loaded: ModuleNotFoundError"),
     ],
@@ -127,7 +139,7 @@ def test_two_assignments_may_share_a_check_only_when_their_checks_py_are_the_sam
     specs.load(str(tmp_path / "assignments" / "week_1"))
     specs.load(str(tmp_path / "assignments" / "week_2"))  # the same file: one check, no conflict
     other = tmp_path / "assignments" / "week_3" / "checks.py"
-    other.write_text(other.read_text().replace("MAX_PARAMS = 150_000", "MAX_PARAMS = 50_000"))
+    other.write_text(other.read_text().replace("within the {at_most:,} allowed", "at most {at_most:,} are allowed"))
     with pytest.raises(AssignmentSpecError) as raised:
         specs.load(str(other.parent))
     assert f"[small_model] defines a check named 'small_model', but {tmp_path}/assignments/week_" in str(raised.value)
@@ -144,7 +156,7 @@ def workflow_steps() -> tuple[dict, list[dict], list[dict]]:
 
 def test_the_workflow_installs_what_the_readme_says_and_runs_validate():
     env, install, rest = workflow_steps()
-    assert "apt-get install -y -qq bubblewrap" in install[0]["run"] and 'pip install --quiet "$GRADER_PACKAGE"' in install[1]["run"]
+    assert "apt-get install -y -qq bubblewrap" in install[0]["run"] and "pip install --quiet -r requirements-grader.txt" in install[1]["run"]
     assert [step["run"].strip() for step in rest] == [
         'grader data fetch --mirror "$GRADER_DATA_MIRROR"',
         "grader doctor",
@@ -168,4 +180,4 @@ def test_a_new_assignment_passes_the_ci_workflow_as_written(tmp_path, mirror):  
         outputs.append(done.stdout)
     assert "Fashion MNIST stored and verified" in outputs[0]
     assert "sandbox: bwrap" in outputs[1]
-    assert outputs[2].startswith("week2_callback: all 6 cases grade as stated.")
+    assert outputs[2].startswith("week2_callback: all 7 cases grade as stated.")

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT, ROOT
-from grader.text import messages
-from grader.grading import reference
 from grader import spec as specs
+from grader.checks.scoring import CheckResult
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main
+from grader.grading import reference
 from grader.grading.metrics import Metrics
 from grader.reports.report import Report
-from grader.checks.scoring import CheckResult
 from grader.status import Status
+from grader.text import validation as validation_words
 from grader.validate import Case, Expected, Outcome, Validation, cases, own_checks, reference_outcome
+
+from conftest import ASSIGNMENT, ROOT
 
 
 def copy_assignment(root: Path) -> Path:
@@ -92,7 +93,7 @@ def test_the_table_shows_each_case_and_for_a_difference_the_checks_and_their_mes
     got = made_report(20.0, {"model": True, "callback": True})
     starter = Case("starter", Path("starter.ipynb"), Expected("graded", 0.0, frozenset()))
     validation = Validation(assignment, (Outcome(starter, made_report(0.0, {"model": False})), Outcome(example, got)))
-    lines = messages.validation_summary(validation).splitlines()
+    lines = validation_words.validation_summary(validation).splitlines()
     assert lines[0] == "fashion_mnist_callback: 1 of 2 cases differ from what the assignment states."
     assert lines[3:] == [
         "        case                         expected                got",
@@ -149,7 +150,7 @@ def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_thei
     reference.cached(broken, lambda: Metrics(test_accuracy=0.87), use_cache=False)  # a stale cache entry must not hide it
     assert main(["validate", ASSIGNMENT]) == EXIT_BELOW_FULL
     out = capsys.readouterr().out
-    assert out.startswith("fashion_mnist_callback: 1 of 8 cases differ from what the assignment states. The other 7 were not graded")
+    assert out.startswith("fashion_mnist_callback: 1 of 9 cases differ from what the assignment states. The other 7 were not graded")
     rows = out.splitlines()
     at = rows.index("  DIFF  reference                      graded, 90 points       graded, 20 points")
     assert rows[at + 1] == f"          file: {solution}"

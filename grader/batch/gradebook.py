@@ -5,6 +5,9 @@
     attempts     each grading of a submission: running → finished (or interrupted), with the
                  status, score, durations, assignment and grader versions, and the whole report
     results      each check's verdict in a finished attempt
+    adjustments  a person's point change to one check of a student's result, with who, when, why,
+                 and the automatic points it was made on; it outlives regrades
+    similarity   pairs of submissions whose graded code is alike (``grader similarity``)
 
 Every finished grading is written in its own transaction, in WAL mode with full
 sync, as soon as it arrives, so a batch killed at any point loses at most the
@@ -17,14 +20,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader.text import messages
-from grader.errors import GraderError
 from grader.checks.scoring import CheckResult
+from grader.errors import GraderError
+from grader.files import refuse_link
+from grader.text import batch as batch_words
+from grader.text import course as course_text
 
 FILE = "gradebook.sqlite"
 SCHEMA = """
@@ -44,10 +49,18 @@ CREATE TABLE IF NOT EXISTS results (
     attempt INTEGER NOT NULL REFERENCES attempts(id), position INTEGER NOT NULL, check_id TEXT NOT NULL,
     title TEXT NOT NULL, passed INTEGER NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL, message TEXT NOT NULL,
     PRIMARY KEY (attempt, check_id));
+CREATE TABLE IF NOT EXISTS adjustments (
+    id INTEGER PRIMARY KEY, student TEXT NOT NULL REFERENCES students(id), check_id TEXT NOT NULL, points REAL NOT NULL,
+    comment TEXT NOT NULL, author TEXT NOT NULL, made_at TEXT NOT NULL, content_hash TEXT NOT NULL, automatic REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS similarity (
+    first TEXT NOT NULL, second TEXT NOT NULL, first_hash TEXT NOT NULL, second_hash TEXT NOT NULL,
+    score REAL NOT NULL, first_share REAL NOT NULL, second_share REAL NOT NULL, computed_at TEXT NOT NULL,
+    PRIMARY KEY (first, second));
 CREATE INDEX IF NOT EXISTS attempts_by_submission ON attempts (submission, state);
 """
+COLUMNS_ADDED = {"submissions": {"handed_in": "TEXT"}}  # columns newer than the first gradebooks
 CURRENT = """
-SELECT st.id AS student, su.file_name, su.content_hash, a.*,
+SELECT st.id AS student, su.file_name, su.content_hash, su.handed_in, a.*,
        (SELECT count(*) FROM attempts x JOIN submissions y ON x.submission = y.id WHERE y.student = st.id) AS attempts
 FROM students st JOIN submissions su ON su.id = st.current_submission
 LEFT JOIN attempts a ON a.id = (SELECT max(id) FROM attempts WHERE submission = su.id AND state = 'finished')
@@ -78,22 +91,87 @@ class Row:
     attempts: int
     checks: tuple[CheckResult, ...]
     report: dict[str, Any] | None
+    handed_in: str = ""  # ISO time the hand-in arrived, when a course says (see grader.course.handins)
+    adjustments: tuple[Adjustment, ...] = ()  # the latest adjustment of each check, oldest first
+
+    @property
+    def adjustment(self) -> float:
+        """The points the adjustments add (negative when they take points away)."""
+        return sum(adjustment.points for adjustment in self.adjustments)
+
+    @property
+    def adjusted_score(self) -> float | None:
+        """The automatic score with each adjusted check's points kept within 0 and its maximum."""
+        if self.score is None:
+            return None
+        maxima = {check.id: check.max_score for check in self.checks}
+        scores = {check.id: check.score for check in self.checks}
+        change = sum(min(max(scores.get(a.check_id, 0.0) + a.points, 0.0), maxima.get(a.check_id, a.points)) - scores.get(a.check_id, 0.0)
+                     for a in self.adjustments)
+        return round(self.score + change, 4)
+
+    @property
+    def needs_review(self) -> bool:
+        return any(adjustment.needs_review for adjustment in self.adjustments)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A person's change to one check's points, on top of the automatic result."""
+
+    student: str
+    check_id: str
+    points: float  # added to the check's automatic points (negative takes away)
+    comment: str
+    author: str
+    made_at: str
+    content_hash: str  # the submission it was made on
+    automatic: float  # the check's automatic points when it was made
+    needs_review: bool = False  # the automatic result under it changed since (a new hand-in, or a regrade that scored otherwise)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check_id, "points": self.points, "comment": self.comment, "author": self.author,
+                "made_at": self.made_at, "automatic_points": self.automatic, "needs_review": self.needs_review}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two students' graded code alike: ``score`` is the larger of the two shares of matching code."""
+
+    first: str
+    second: str
+    score: float
+    first_share: float
+    second_share: float
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Connect to ``path`` only when it, its -wal and its -shm are absent or regular files (no planted link)."""
+    for suffix in ("", "-wal", "-shm"):
+        refuse_link(Path(f"{path}{suffix}"))
+    return sqlite3.connect(path, isolation_level=None, timeout=30)
 
 
 class Gradebook:
     def __init__(self, path: Path):
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db = open_database(path)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        for table, columns in COLUMNS_ADDED.items():
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in present:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     @classmethod
     def existing(cls, folder: Path) -> Gradebook:
+        refuse_link(folder / FILE)
         if not (folder / FILE).is_file():
-            raise GraderError(messages.no_gradebook(folder))
+            raise GraderError(batch_words.no_gradebook(folder))
         return cls(folder / FILE)
 
     def close(self) -> None:
@@ -123,23 +201,24 @@ class Gradebook:
         """Bind this gradebook to one assignment; refuse another."""
         recorded = self.meta("assignment")
         if recorded is not None and recorded != assignment:
-            raise GraderError(messages.batch_other_assignment(self.path.parent, recorded, assignment))
+            raise GraderError(batch_words.batch_other_assignment(self.path.parent, recorded, assignment))
         self._transaction([("INSERT OR IGNORE INTO meta VALUES ('assignment', ?)", (assignment,))])
 
     def close_interrupted(self) -> int:
         """Mark the attempts a killed batch left running; returns how many."""
         return self._transaction([("UPDATE attempts SET state = 'interrupted' WHERE state = 'running'", ())])[0].rowcount
 
-    def register(self, entries: Iterable[Any]) -> dict[str, int]:
-        """Record who handed in what, now; returns each student's submission id."""
-        seen, ids = now(), {}
+    def register(self, entries: Iterable[Any], handed_in: dict[str, str] | None = None) -> dict[str, int]:
+        """Record who handed in what, now, and when they handed it in if known; returns each student's submission id."""
+        seen, ids, handed_in = now(), {}, handed_in or {}
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for entry in entries:
                 self.db.execute("INSERT INTO students VALUES (?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, last_seen = excluded.last_seen",
                                 (entry.student, str(entry.source), seen, seen))
-                self.db.execute("INSERT INTO submissions (student, file_name, content_hash, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-                                "ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen", (entry.student, entry.file_name, entry.content_hash, seen, seen))
+                self.db.execute("INSERT INTO submissions (student, file_name, content_hash, first_seen, last_seen, handed_in) VALUES (?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen, handed_in = coalesce(excluded.handed_in, handed_in)",
+                                (entry.student, entry.file_name, entry.content_hash, seen, seen, handed_in.get(entry.student)))
                 ids[entry.student] = self.db.execute("SELECT id FROM submissions WHERE student = ? AND file_name = ? AND content_hash = ?",
                                                      (entry.student, entry.file_name, entry.content_hash)).fetchone()[0]
                 self.db.execute("UPDATE students SET current_submission = ? WHERE id = ?", (ids[entry.student], entry.student))
@@ -155,7 +234,7 @@ class Gradebook:
 
     def start(self, submission: int, assignment_version: str, fingerprint: str) -> int:
         sql = "INSERT INTO attempts (submission, state, assignment_version, fingerprint, started_at) VALUES (?, 'running', ?, ?, ?)"
-        return self._transaction([(sql, (submission, assignment_version, fingerprint, now()))])[0].lastrowid
+        return int(self._transaction([(sql, (submission, assignment_version, fingerprint, now()))])[0].lastrowid or 0)
 
     def finish(self, attempt: int, report: dict[str, Any], wall_seconds: float, worker: str, fingerprint: str) -> None:
         """Record a finished grading and its check results, in one transaction."""
@@ -176,8 +255,80 @@ class Gradebook:
         return tuple(CheckResult(r["check_id"], r["title"], bool(r["passed"]), r["score"], r["max_score"], r["message"]) for r in rows)
 
     def rows(self) -> tuple[Row, ...]:
-        """Each student's current result, by student id."""
-        return tuple(_row(found, self._checks(found["id"])) for found in self.db.execute(CURRENT).fetchall())
+        """Each student's current result, by student id, with the adjustments on it."""
+        found = [_row(row, self._checks(row["id"])) for row in self.db.execute(CURRENT).fetchall()]
+        made = self._latest_adjustments()
+        return tuple(replace(row, adjustments=_reviewed(made.get(row.student, ()), row)) for row in found)
+
+    def row(self, student: str) -> Row | None:
+        """One student's current result, or None when they handed nothing in."""
+        found = self.db.execute(CURRENT.replace("ORDER BY st.id", "WHERE st.id = ?"), (student,)).fetchone()
+        if found is None:
+            return None
+        row = _row(found, self._checks(found["id"]))
+        return replace(row, adjustments=_reviewed(self._latest_adjustments(student).get(student, ()), row))
+
+    def _latest_adjustments(self, student: str | None = None) -> dict[str, tuple[Adjustment, ...]]:
+        latest = ("SELECT * FROM adjustments WHERE id IN (SELECT max(id) FROM adjustments GROUP BY student, check_id)"
+                  + (" AND student = ?" if student else "") + " ORDER BY id")
+        made: dict[str, list[Adjustment]] = {}
+        for found in self.db.execute(latest, (student,) if student else ()):
+            adjustment = Adjustment(found["student"], found["check_id"], found["points"], found["comment"], found["author"],
+                                    found["made_at"], found["content_hash"], found["automatic"])
+            if adjustment.points or adjustment.comment:  # points 0 and no comment: withdrawn
+                made.setdefault(adjustment.student, []).append(adjustment)
+        return {student: tuple(adjustments) for student, adjustments in made.items()}
+
+    def adjust(self, student: str, check_id: str, points: float, comment: str, author: str) -> Adjustment:
+        """Record a person's change to one check of ``student``'s current result; the latest per check counts.
+
+        Raises ``GraderError`` when the student has no finished result, the check is not one of it,
+        or the check's points would leave 0..its maximum. ``points`` 0 with an empty comment withdraws it.
+        """
+        row = self.row(student)
+        if row is None or row.status == "pending":
+            raise GraderError(course_text.no_result_to_adjust(self.path.parent, student))
+        check = next((check for check in row.checks if check.id == check_id), None)
+        if check is None:
+            raise GraderError(course_text.unknown_check(student, check_id, [c.id for c in row.checks]))
+        if not 0 <= check.score + points <= check.max_score:
+            raise GraderError(course_text.adjustment_out_of_range(check.id, check.score, points, check.max_score))
+        adjustment = Adjustment(student, check_id, float(points), comment.strip(), author, now(), row.content_hash, check.score)
+        self._transaction([("INSERT INTO adjustments (student, check_id, points, comment, author, made_at, content_hash, automatic) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (student, check_id, adjustment.points, adjustment.comment, author,
+                                                                 adjustment.made_at, row.content_hash, check.score))])
+        return adjustment
+
+    def sources(self) -> dict[str, str]:
+        """Student id → the entry they handed in (a file, folder or archive), as the last batch found it."""
+        return {row["id"]: row["source"] for row in self.db.execute("SELECT id, source FROM students")}
+
+    def adjustment_history(self, student: str | None = None) -> tuple[Adjustment, ...]:
+        """Every adjustment ever recorded (withdrawn and replaced ones too), oldest first."""
+        query = "SELECT * FROM adjustments" + (" WHERE student = ?" if student else "") + " ORDER BY id"
+        return tuple(Adjustment(f["student"], f["check_id"], f["points"], f["comment"], f["author"], f["made_at"], f["content_hash"], f["automatic"])
+                     for f in self.db.execute(query, (student,) if student else ()))
+
+    def record_similarity(self, pairs: Iterable[Pair], hashes: dict[str, str]) -> None:
+        """Replace the stored pairs with ``pairs`` (computed on the submissions with ``hashes``)."""
+        computed = now()
+        self._transaction([("DELETE FROM similarity", ()), *(
+            ("INSERT INTO similarity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             (p.first, p.second, hashes[p.first], hashes[p.second], p.score, p.first_share, p.second_share, computed)) for p in pairs)])
+
+    def similarity(self) -> tuple[Pair, ...]:
+        """The stored pairs whose submissions are still both students' current ones, most alike first."""
+        current = {row.student: row.content_hash for row in self.rows()}
+        found = self.db.execute("SELECT * FROM similarity ORDER BY score DESC, first, second").fetchall()
+        return tuple(Pair(f["first"], f["second"], f["score"], f["first_share"], f["second_share"]) for f in found
+                     if current.get(f["first"]) == f["first_hash"] and current.get(f["second"]) == f["second_hash"])
+
+
+def _reviewed(adjustments: tuple[Adjustment, ...], row: Row) -> tuple[Adjustment, ...]:
+    """Each adjustment flagged when the automatic result under it is no longer the one it was made on."""
+    scores = {check.id: check.score for check in row.checks}
+    return tuple(replace(a, needs_review=row.status == "pending" or a.content_hash != row.content_hash or scores.get(a.check_id) != a.automatic)
+                 for a in adjustments)
 
 
 def _row(found: sqlite3.Row, checks: tuple[CheckResult, ...]) -> Row:
@@ -188,5 +339,5 @@ def _row(found: sqlite3.Row, checks: tuple[CheckResult, ...]) -> Row:
         message=found["message"] or "", duration_seconds=found["duration_seconds"], wall_seconds=found["wall_seconds"],
         finished_at=found["finished_at"] or "", assignment_version=found["assignment_version"] or "",
         grader_version=found["grader_version"] or "", attempts=found["attempts"], checks=checks,
-        report=json.loads(found["report"]) if finished else None,
+        report=json.loads(found["report"]) if finished else None, handed_in=found["handed_in"] or "",
     )

@@ -14,11 +14,11 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from grader.text import messages
+from grader.batch.worker import Job, Outcome, Processes, died_report, load_spec, run_job
 from grader.errors import GraderError
 from grader.grading.fingerprint import fingerprint
-from grader.batch.worker import Job, Outcome, Processes, died_report, load_spec, run_job
-
+from grader.options import usable_cores
+from grader.text import batch as batch_words
 
 CONNECT_SECONDS = 30
 
@@ -41,20 +41,14 @@ def _results(done: Any, jobs: dict[Any, Job]) -> list[tuple[Any, Outcome]]:
     return results
 
 
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 class LocalPool:
     """``jobs`` worker threads, each waiting on one worker process at a time."""
 
     where = "on this machine"
 
     def __init__(self, jobs: int):
-        self.jobs, self.processes, self.running = jobs, Processes(), {}
+        self.jobs, self.processes = jobs, Processes()
+        self.running: dict[Future, Job] = {}
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-job")
 
     def slots(self) -> int:
@@ -93,12 +87,13 @@ class DaskPool:
         try:
             from distributed import Client
         except ImportError:
-            raise GraderError(messages.dask_missing()) from None
+            raise GraderError(batch_words.dask_missing()) from None
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as error:
-            raise GraderError(messages.cluster_unreachable(address, error)) from None
-        self.where, self.running = f"on the Dask cluster at {address}", {}
+            raise GraderError(batch_words.cluster_unreachable(address, error)) from None
+        self.where = f"on the Dask cluster at {address}"
+        self.running: dict[Any, Job] = {}
         self.threads_by_host = self._threads_by_host()
 
     def _workers(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import IO, Protocol
 
-from grader.text import messages
+from grader.text import batch as batch_words
 
 
 def eta(elapsed: float, done: int, remaining: int) -> float | None:
@@ -56,7 +56,7 @@ class Lines:
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None:
         c = self.counts
         c.add(report)
-        self._print(messages.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
+        self._print(batch_words.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
                                            report["max_score"], seconds, c.failed, running, c.eta()))
 
     def running(self, count: int) -> None:
@@ -88,13 +88,13 @@ class Bar:
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None:
         c = self.counts
         c.add(report)
-        line = messages.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
+        line = batch_words.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
                                       report["max_score"], seconds, c.failed, running, c.eta())
         self.bar.console.print(line, markup=False, highlight=False)
-        self.bar.update(self.task, completed=c.done, failed=c.failed, running=running, eta=messages.duration(c.eta()))
+        self.bar.update(self.task, completed=c.done, failed=c.failed, running=running, eta=batch_words.duration(c.eta()))
 
     def running(self, count: int) -> None:
-        self.bar.update(self.task, running=count, eta=messages.duration(self.counts.eta()))
+        self.bar.update(self.task, running=count, eta=batch_words.duration(self.counts.eta()))
 
     def stop(self) -> None:
         self.bar.stop()

@@ -7,15 +7,18 @@
 Each result is written (reports first, then the gradebook in one transaction)
 as soon as it finishes, so a batch stopped at any point, run again, grades only
 what is missing. Folder layout under ``out``: gradebook.sqlite, summary.html,
-reports/<student>/report.{json,md,html}, inputs/ (unpacked archives).
+reports/<student>/report.{json,md,html}, and while the batch runs inputs/ (the
+unpacked archives, removed when it ends, however it ends but SIGKILL; the next
+run removes what a killed one left).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,23 +27,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.reports import html as html_report
-from grader.batch import intake
-from grader.text import messages
-from grader.batch import summary
-from grader.errors import GraderError
-from grader.batch.pools import DaskPool, LocalPool, usable_cores
-from grader.grading.fingerprint import fingerprint
-from grader.batch.gradebook import FILE, Gradebook, now
+from grader.batch import archives, intake, summary
+from grader.batch.gradebook import FILE, Gradebook
 from grader.batch.intake import Entry
-from grader.options import Options
+from grader.batch.pools import DaskPool, LocalPool
 from grader.batch.progress import Progress, for_stream
-from grader.reports.report import Report, grader_version, markdown
-from grader.reports.report_json import from_json
+from grader.batch.worker import Job, Outcome
 from grader.checks.scoring import nothing_graded
+from grader.course import handins as course_handins
+from grader.course import pages as course_pages
+from grader.course.config import Course
+from grader.errors import GraderError
+from grader.files import Folder, write_text
+from grader.grading.fingerprint import fingerprint
+from grader.options import Options, threads_per_job, usable_cores
+from grader.reports.report import Report
+from grader.reports.write import write
 from grader.spec import AssignmentSpec
 from grader.status import Status
-from grader.batch.worker import Job, Outcome
+from grader.text import batch as batch_words
+from grader.text import messages
 
 REPORTS, SUMMARY, INPUTS, LOCK = "reports", "summary.html", "inputs", ".batch.lock"
 ALL = "all"
@@ -68,73 +74,101 @@ class BatchResult:
         return self.out / REPORTS
 
 
-def threads_per_job(jobs: int) -> int:
-    """TensorFlow threads per job, so that the jobs share the cores instead of fighting over them."""
-    return max(1, usable_cores() // jobs)
-
-
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
     with open(out / LOCK, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise GraderError(messages.batch_locked(out)) from None
+            raise GraderError(batch_words.batch_locked(out)) from None
         yield
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` whole, durably: a crash leaves the old file or the new, never half."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
+@contextmanager
+def _unpack_space(folder: Path) -> Iterator[Path]:
+    """The batch's unpack folder: what a killed batch left there is removed first, and all of it when the batch ends."""
+    archives.reclaim(folder)
+    try:
+        yield folder
+    finally:
+        archives.reclaim(folder)
 
 
-def write_reports(data: dict[str, Any], spec: AssignmentSpec, folder: Path, student: str) -> Report:
-    folder.mkdir(parents=True, exist_ok=True)
-    report = from_json(data)
-    _write(folder / "report.json", json.dumps(data, indent=2) + "\n")
-    _write(folder / "report.md", markdown(report))
-    _write(folder / "report.html", html_report.render(report, spec, student))
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _unwinds_on_sigterm() -> Iterator[None]:
+    """SIGTERM (`kill`, a service stop) unwinds the batch as Ctrl-C does: attempts marked, inputs/ removed, exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def write_reports(data: dict[str, Any], spec: AssignmentSpec, out: Path, student: str) -> Report:
+    """A student's reports under ``out/reports/<student>/``, every folder opened without following a link."""
+    report = Report.from_json(data)
+    with Folder.open(out) as batch, batch.sub(REPORTS) as reports, reports.sub(student) as folder:
+        write(report, folder, spec, student)
     return report
 
 
 def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> dict[str, Any]:
     """The report of an entry with nothing gradable in it: status invalid, score 0."""
-    return Report(
-        assignment=spec.name, assignment_version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
-        status=Status.INVALID, message=entry.problem, score=0.0, max_score=spec.max_score, checks=nothing_graded(spec).checks,
-        metrics=None, reference=None, output="", output_truncated=False, sandbox=options.isolation.value,
-        duration_seconds=0.0, graded_at=now(), grader_version=grader_version(),
-    ).to_json()
+    return Report.of(assignment=spec.name, version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
+                     status=Status.INVALID, message=entry.problem, score=nothing_graded(spec, messages.not_graded()),
+                     sandbox=options.isolation.value).to_json()
+
+
+def with_notes(report: dict[str, Any], notes: tuple[str, ...]) -> dict[str, Any]:
+    """``report`` with intake's notes (how the student id was made, which file was taken) after its own."""
+    return {**report, "notes": [*report.get("notes", []), *notes]} if notes else report
 
 
 class _Run:
     """One batch run's state: where results go and how they are recorded."""
 
-    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress):
-        self.book, self.spec, self.out, self.options, self.progress = book, spec, out, options, progress
+    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress,
+                 entries: tuple[Entry, ...] = (), course: Course | None = None):
+        self.book, self.spec, self.out, self.options, self.progress, self.course = book, spec, out, options, progress, course
         self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
+        self.notes = {entry.student: entry.notes for entry in entries}
 
     def record(self, attempt: int, outcome: Outcome, running: int) -> None:
-        write_reports(outcome.report, self.spec, self.out / REPORTS / outcome.student, outcome.student)
-        self.book.finish(attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
+        assert outcome.report is not None  # only a setup fault has none, and it never reaches here
+        report = with_notes(outcome.report, self.notes.get(outcome.student, ()))
+        outcome = replace(outcome, report=report)
+        write_reports(report, self.spec, self.out, outcome.student)
+        self.book.finish(attempt, report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprint)
+        course_pages.annotate(self.book, self.spec, self.out / REPORTS / outcome.student, outcome.student, self.course)
         self.graded += 1
         if outcome.fingerprint and outcome.fingerprint != self.fingerprint and not self.warned:
             self.warned = True
-            print(messages.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
-        self.progress.finished(outcome.student, outcome.report, outcome.wall_seconds, running)
+            print(batch_words.cluster_version_mismatch(outcome.worker, outcome.fingerprint, self.fingerprint), file=sys.stderr)
+        self.progress.finished(outcome.student, report, outcome.wall_seconds, running)
 
     def start(self, submission: int) -> int:
         return self.book.start(submission, self.spec.version, self.fingerprint)
 
-    def job(self, entry: Entry) -> Job:
-        assert entry.file is not None
-        return Job(entry.student, entry.file.name, entry.file.read_bytes(), self.spec.name, str(self.spec.folder), self.options,
-                   self.spec.overrides)
+    def job(self, entry: Entry, content: bytes) -> Job:
+        return Job(entry.student, entry.file_name, content, self.spec.name, str(self.spec.folder), self.options, self.spec.overrides)
+
+    def record_invalid(self, attempt: int, entry: Entry) -> None:
+        self.record(attempt, Outcome(entry.student, unreadable_report(entry, self.spec, self.options), fingerprint=self.fingerprint), 0)
+
+    def submit(self, pool: LocalPool | DaskPool, entry: Entry, attempt: int) -> Any | None:
+        """Send the entry's bytes to the pool; a file that is no longer a plain file is recorded invalid instead."""
+        content, problem = intake.read(entry)
+        if problem:
+            self.record_invalid(attempt, replace(entry, file=None, problem=problem))
+            return None
+        return pool.submit(self.job(entry, content))
 
 
 def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: frozenset[str] | None) -> list[Entry]:
@@ -144,8 +178,10 @@ def _plan(run: _Run, entries: tuple[Entry, ...], ids: dict[str, int], regrade: f
         last = run.book.last_finished(ids[entry.student], run.fingerprint)
         if last is None or (regrade is not None and (ALL in regrade or last["status"] in regrade)):
             todo.append(entry)
-        elif not (run.out / REPORTS / entry.student / "report.html").is_file():
-            write_reports(json.loads(last["report"]), run.spec, run.out / REPORTS / entry.student, entry.student)
+        else:
+            if not (run.out / REPORTS / entry.student / "report.html").is_file():
+                write_reports(json.loads(last["report"]), run.spec, run.out, entry.student)
+            course_pages.annotate(run.book, run.spec, run.out / REPORTS / entry.student, entry.student, run.course)
     return todo
 
 
@@ -157,7 +193,8 @@ def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: di
             while queue and len(inflight) < pool.slots() and not problem:
                 entry = queue.pop(0)
                 attempt = run.start(ids[entry.student])
-                inflight[pool.submit(run.job(entry))] = attempt
+                if (handle := run.submit(pool, entry, attempt)) is not None:
+                    inflight[handle] = attempt
             run.progress.running(len(inflight))
             for handle, outcome in pool.finished(timeout=1.0):
                 attempt = inflight.pop(handle)
@@ -175,37 +212,40 @@ def _dispatch(run: _Run, pool: LocalPool | DaskPool, queue: list[Entry], ids: di
         raise GraderError(problem)
 
 
-def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path) -> None:
-    _write(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec)))
+def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path, course: Course | None = None) -> None:
+    write_text(out / SUMMARY, summary.render(summary.summarize(book.rows(), spec, course, book.similarity())))
 
 
 def grade_batch(
     source: Path, spec: AssignmentSpec, out: Path, options: Options, jobs: int = 0, cluster: str | None = None,
-    regrade: frozenset[str] | None = None, progress: Progress | None = None,
+    regrade: frozenset[str] | None = None, progress: Progress | None = None, course: Course | None = None,
 ) -> BatchResult:
-    """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped."""
+    """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped.
+
+    With a ``course``, each hand-in's time is recorded (``grader.course.handins``), and the
+    reports and summary.html show the roster, lateness and adjustments.
+    """
     started, jobs = time.monotonic(), jobs or usable_cores()
     if jobs < 1:
-        raise GraderError(messages.bad_jobs(jobs))
+        raise GraderError(batch_words.bad_jobs(jobs))
     if not options.threads and not cluster:
         options = replace(options, threads=threads_per_job(jobs))
     out.mkdir(parents=True, exist_ok=True)
-    with _locked(out), Gradebook(out / FILE) as book:
+    with _unwinds_on_sigterm(), _locked(out), Gradebook(out / FILE) as book, _unpack_space(out / INPUTS) as inputs:
         book.claim(spec.name)
         book.close_interrupted()
-        entries = intake.discover(Path(source), out / INPUTS, out)
-        ids = book.register(entries)
-        run = _Run(book, spec, out, options, progress or for_stream())
+        entries = intake.discover(Path(source), inputs, out)
+        ids = book.register(entries, course_handins.hand_in_times(Path(source), entries) if course else None)
+        run = _Run(book, spec, out, options, progress or for_stream(), entries, course)
         todo = _plan(run, entries, ids, regrade)
         pool = DaskPool(cluster) if cluster else LocalPool(jobs)
-        run.progress.start(len(entries), len(entries) - len(todo), messages.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
+        run.progress.start(len(entries), len(entries) - len(todo), batch_words.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
         try:
             for entry in [entry for entry in todo if entry.file is None]:
-                outcome = Outcome(entry.student, unreadable_report(entry, spec, options), fingerprint=run.fingerprint)
-                run.record(run.start(ids[entry.student]), outcome, 0)
+                run.record_invalid(run.start(ids[entry.student]), entry)
             _dispatch(run, pool, [entry for entry in todo if entry.file is not None], ids)
         finally:
             run.progress.stop()
-            _write_summary(book, spec, out)
+            _write_summary(book, spec, out, course)
         statuses = Counter(row.status for row in book.rows())
     return BatchResult(out, len(entries), run.graded, len(entries) - len(todo), dict(statuses), time.monotonic() - started)

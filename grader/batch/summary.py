@@ -1,7 +1,9 @@
-"""summary.html: the batch at a glance, computed from the gradebook alone.
+"""summary.html: the batch at a glance, computed from the gradebook alone (and the course, if any).
 
 Score distribution, pass rate per check, failures grouped by cause and the
-slowest submissions, with every student's row linked to their report.
+slowest submissions, with every student's row linked to their report. For a
+course: who has not handed in, who was late, who is not on the roster, the
+adjustments to review, and, once ``grader similarity`` ran, how alike the pairs are.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
-from grader.text import messages
+from grader.batch.gradebook import Gradebook, Pair, Row
+from grader.course.book import CourseRow, assignment_rows
+from grader.course.config import Course
+from grader.files import Folder
 from grader.reports.charts import bar_chart
-from grader.batch.gradebook import Row
 from grader.reports.html import PAGES
 from grader.spec import AssignmentSpec
+from grader.text import batch as batch_words
+from grader.text import course as course_text
 
 SLOWEST = 10
 
@@ -57,15 +64,37 @@ class Summary:
     checks: tuple[CheckRate, ...]
     causes: tuple[Cause, ...]
     slowest: tuple[Row, ...]
+    students: tuple[CourseRow, ...] = ()  # every rostered student (missing ones too), then those not on the roster
+    pairs: tuple[Pair, ...] = ()  # from `grader similarity`, most alike first
+
+    def handins(self, state: str) -> tuple[CourseRow, ...]:
+        return tuple(row for row in self.students if row.handin == state)
+
+    @property
+    def not_rostered(self) -> tuple[CourseRow, ...]:
+        return tuple(row for row in self.students if not row.rostered)
+
+    @property
+    def to_review(self) -> tuple[CourseRow, ...]:
+        return tuple(row for row in self.students if row.row and row.row.needs_review)
+
+    @property
+    def similarity_bins(self) -> tuple[tuple[str, int], ...]:
+        """The stored pairs by share of matching code, in tenths."""
+        counts = [0] * 10
+        for pair in self.pairs:
+            counts[min(9, int(pair.score * 10))] += 1
+        return tuple((f"{10 * i}–{10 * (i + 1)}%", count) for i, count in enumerate(counts))
 
 
 def distribution(scores: list[float], max_score: float) -> tuple[tuple[str, int], ...]:
     """Ten equal bins below full marks, and one for full marks."""
     width = max_score / 10 if max_score else 1
-    bins = [[f"{i * width:g}–{(i + 1) * width:g}", 0] for i in range(10)] + [[f"{max_score:g}", 0]]
+    labels = [f"{i * width:g}–{(i + 1) * width:g}" for i in range(10)] + [f"{max_score:g}"]
+    counts = [0] * 11
     for score in scores:
-        bins[10 if score >= max_score else min(9, int(score // width))][1] += 1
-    return tuple((label, count) for label, count in bins)
+        counts[10 if score >= max_score else min(9, int(score // width))] += 1
+    return tuple(zip(labels, counts))
 
 
 def _first_line(text: str) -> str:
@@ -76,7 +105,7 @@ def _causes(finished: tuple[Row, ...]) -> tuple[Cause, ...]:
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for row in finished:
         if row.status != "graded":
-            groups.setdefault(row.status, (messages.STATUS_LABELS.get(row.status, row.status), []))[1].append((row.student, _first_line(row.message)))
+            groups.setdefault(row.status, (batch_words.STATUS_LABELS.get(row.status, row.status), []))[1].append((row.student, _first_line(row.message)))
             continue
         for check in row.checks:
             if not check.passed:
@@ -95,7 +124,9 @@ def _check_rates(finished: tuple[Row, ...]) -> tuple[CheckRate, ...]:
     return tuple(rates.values())
 
 
-def summarize(rows: tuple[Row, ...], spec: AssignmentSpec) -> Summary:
+def summarize(rows: tuple[Row, ...], spec: AssignmentSpec, course: Course | None = None, pairs: tuple[Pair, ...] = ()) -> Summary:
+    known = course is not None and spec.name in {assignment.name for assignment in course.assignments}
+    students = assignment_rows(spec.name, rows, course.roster() if course else (), course.assignment(spec.name) if course and known else None)
     finished = tuple(row for row in rows if row.status != "pending")
     scores = [row.score or 0.0 for row in finished]
     return Summary(
@@ -105,6 +136,7 @@ def summarize(rows: tuple[Row, ...], spec: AssignmentSpec) -> Summary:
         mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
         distribution=distribution(scores, spec.max_score), checks=_check_rates(finished), causes=_causes(finished),
         slowest=tuple(sorted(finished, key=lambda row: -(row.duration_seconds or 0))[:SLOWEST]),
+        students=students, pairs=pairs,
     )
 
 
@@ -112,6 +144,14 @@ def render(summary: Summary) -> str:
     return PAGES.get_template("summary.html.j2").render(
         summary=summary,
         histogram=bar_chart("Score distribution", summary.distribution),
-        labels=messages.STATUS_LABELS,
+        similarity=bar_chart("Pairs of submissions by share of matching code", summary.similarity_bins) if summary.pairs else "",
+        labels=batch_words.STATUS_LABELS,
+        handin_labels=course_text.HANDIN_LABELS,
         written=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+def write(book: Gradebook, spec: AssignmentSpec, out: Path, course: Course | None = None) -> Path:
+    """summary.html in ``out``, from ``book`` (and the course), written through no link."""
+    with Folder.open(out) as folder:
+        return folder.write_text("summary.html", render(summarize(book.rows(), spec, course, book.similarity())))

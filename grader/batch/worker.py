@@ -20,25 +20,30 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from grader.data import fashion_mnist as datasets
-from grader.text import messages
 from grader import spec as specs
+from grader.checks.scoring import nothing_graded
+from grader.data import fashion_mnist as datasets
 from grader.errors import GraderError
-from grader.grading.evaluate import EVALUATION_LIMITS
+from grader.grading.evaluator import EVALUATION_LIMITS
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options
-from grader.reports.report import Report, grader_version
-from grader.sandbox.run import Isolation, Limits
-from grader.checks.scoring import nothing_graded
+from grader.reports.report import Report
+from grader.sandbox.limits import Limits
+from grader.sandbox.run import Isolation
 from grader.status import Status
+from grader.text import batch as batch_words
+from grader.text import messages
 
 EXIT_SETUP = 2
 COMMAND = ("-m", "grader.batch.worker")  # how run_job starts the worker process, after the interpreter
 SETUP_FILE = "setup-error.txt"
+EVENTS_FILE = "events.jsonl"  # progress events of the grading, one JSON object a line
+OUTPUT_KEPT = 20_000  # of a dead grading process's own output
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class Processes:
     """The worker processes running now, so that an interrupted batch can stop them."""
 
     def __init__(self) -> None:
-        self._lock, self._running = threading.Lock(), set()
+        self._lock, self._running = threading.Lock(), set[subprocess.Popen]()
 
     def add(self, process: subprocess.Popen) -> None:
         with self._lock:
@@ -109,13 +114,9 @@ def load_spec(job: Job) -> specs.AssignmentSpec:
 
 def died_report(job: Job, spec: specs.AssignmentSpec, how: str, output: str) -> dict[str, Any]:
     """The report of a submission whose grading process died: status internal, score 0."""
-    return Report(
-        assignment=spec.name, assignment_version=spec.version, submission=job.file_name, content_hash="",
-        status=Status.INTERNAL, message=messages.grading_process_died(job.file_name, how, output),
-        score=0.0, max_score=spec.max_score, checks=nothing_graded(spec).checks, metrics=None, reference=None,
-        output=output[-20_000:], output_truncated=len(output) > 20_000, sandbox=job.options.isolation.value,
-        duration_seconds=0.0, graded_at="", grader_version=grader_version(),
-    ).to_json()
+    return Report.of(assignment=spec.name, version=spec.version, submission=job.file_name, status=Status.INTERNAL,
+                     message=batch_words.grading_process_died(job.file_name, how, output), score=nothing_graded(spec, messages.not_graded()),
+                     output=output[-OUTPUT_KEPT:], output_truncated=len(output) > OUTPUT_KEPT, sandbox=job.options.isolation.value).to_json()
 
 
 def _deadline(job: Job, spec: specs.AssignmentSpec) -> float:
@@ -134,7 +135,7 @@ def _wait(process: subprocess.Popen, seconds: float) -> tuple[str, str | None]:
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-        return output, messages.grading_process_timed_out(seconds)
+        return output, batch_words.grading_process_timed_out(seconds)
 
 
 def _how(code: int) -> str:
@@ -144,6 +145,36 @@ def _how(code: int) -> str:
         except ValueError:
             return f"was killed by signal {-code}"
     return f"exited with code {code}"
+
+
+class _Events(threading.Thread):
+    """Reads the worker process's events.jsonl as it grows and hands each event to ``on_event``."""
+
+    def __init__(self, path: Path, on_event: Callable[[dict], None]):
+        super().__init__(daemon=True)
+        self.path, self.on_event, self.done, self.position = path, on_event, threading.Event(), 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.poll()
+        self.poll()
+
+    def poll(self) -> None:
+        try:
+            with open(self.path, "rb") as stream:
+                stream.seek(self.position)
+                data = stream.read()
+        except OSError:
+            return
+        complete = data[: data.rfind(b"\n") + 1]
+        self.position += len(complete)
+        for line in complete.splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                self.on_event(event)
 
 
 def _spawn(folder: Path, job: Job, spec: specs.AssignmentSpec, processes: Processes | None) -> tuple[int, str, str | None]:
@@ -161,8 +192,11 @@ def _spawn(folder: Path, job: Job, spec: specs.AssignmentSpec, processes: Proces
     return process.returncode, output, timed_out
 
 
-def run_job(job: Job, processes: Processes | None = None) -> Outcome:
-    """Grade one job in a fresh worker process; every outcome but a setup fault has a report."""
+def run_job(job: Job, processes: Processes | None = None, on_event: Callable[[dict], None] | None = None) -> Outcome:
+    """Grade one job in a fresh worker process; every outcome but a setup fault has a report.
+
+    ``on_event`` is told the grading's progress as it happens (stages, epochs, check verdicts).
+    """
     started = time.monotonic()
     try:
         spec = load_spec(job)
@@ -173,7 +207,15 @@ def run_job(job: Job, processes: Processes | None = None) -> Outcome:
         (folder / "in").mkdir()
         (folder / "in" / job.file_name).write_bytes(job.content)
         (folder / "job.json").write_text(json.dumps(job_json(job)))
-        code, output, timed_out = _spawn(folder, job, spec, processes)
+        events = _Events(folder / EVENTS_FILE, on_event) if on_event else None
+        if events:
+            events.start()
+        try:
+            code, output, timed_out = _spawn(folder, job, spec, processes)
+        finally:
+            if events:
+                events.done.set()
+                events.join()
         written = folder / "out" / "report.json"
         if code == EXIT_SETUP and (folder / SETUP_FILE).is_file():
             return Outcome(job.student, None, (folder / SETUP_FILE).read_text())
@@ -201,10 +243,14 @@ def main(argv: list[str]) -> int:
     data = json.loads((folder / "job.json").read_text())
     job = Job(**{**data, "content": b"", "options": options_from_json(data["options"]),
                  "overrides": tuple(tuple(pair) for pair in data.get("overrides", []))})  # the content is in/
-    from grader.api import grade_to  # after the signal handlers: imports take a moment
+    from grader.pipeline import grade_to  # after the signal handlers: imports take a moment
+
+    def on_event(event: dict) -> None:
+        with open(folder / EVENTS_FILE, "a") as stream:
+            stream.write(json.dumps(event) + "\n")
 
     try:
-        grade_to(folder / "in" / job.file_name, load_spec(job), folder / "out", job.options)
+        grade_to(folder / "in" / job.file_name, load_spec(job), folder / "out", job.options, on_event)
     except (GraderError, datasets.DatasetUnavailable) as problem:
         (folder / SETUP_FILE).write_text(str(problem))
         return EXIT_SETUP

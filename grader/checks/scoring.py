@@ -1,14 +1,17 @@
-"""Stage 4, score: each check's verdict becomes points; a run that did not finish scores 0."""
+"""Stage 4, score: each check of the spec runs on the context; its verdict becomes points and words.
+
+Every check runs, whatever stopped the student's run: a check whose evidence is missing fails
+with the reason it is missing, and the others score what they can (partial credit).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from grader.text import messages
-from grader.checks import run_check
+from grader.checks.facts import Context
+from grader.checks.registry import run_check
 from grader.spec import AssignmentSpec
+from grader.text.checks import render
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class CheckResult:
     score: float
     max_score: float
     message: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,16 +38,15 @@ class Score:
         return sum(result.max_score for result in self.checks)
 
 
-def score(spec: AssignmentSpec, context: Mapping[str, Any]) -> Score:
+def score(spec: AssignmentSpec, context: Context) -> Score:
     results = []
     for check in spec.checks:
-        verdict = run_check(check.id, context)
+        verdict = run_check(check.id, context, check.arguments)
         points = check.points if verdict.passed else 0.0
-        results.append(CheckResult(check.id, check.title, verdict.passed, points, check.points, verdict.message))
+        results.append(CheckResult(check.id, check.title, verdict.passed, points, check.points, render(verdict), verdict.reason))
     return Score(tuple(results))
 
 
-def nothing_graded(spec: AssignmentSpec) -> Score:
-    """Every check failed because grading could not run to its end."""
-    message = messages.not_graded()
-    return Score(tuple(CheckResult(check.id, check.title, False, 0.0, check.points, message) for check in spec.checks))
+def nothing_graded(spec: AssignmentSpec, message: str) -> Score:
+    """Every check failed because the submission could not be read or graded at all."""
+    return Score(tuple(CheckResult(check.id, check.title, False, 0.0, check.points, message, "not_graded") for check in spec.checks))

@@ -5,20 +5,25 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from grader import api
 from grader.cli.common import EXIT_OK, add_grading_options, options_of, spec_of
+from grader.course.config import load as load_course
 from grader.errors import GraderError
 from grader.sandbox.run import Isolation
 from grader.status import Status
+from grader.text import batch as batch_words
+from grader.text import course as course_text
 from grader.text import messages
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     batch = commands.add_parser("batch", help="grade a whole class: parallel, resumable, a gradebook and HTML reports")
-    batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="folder (or .zip/.tar.gz) with one file or folder per student; the name is the student id")
+    batch.add_argument("submissions", type=Path, nargs="?", metavar="SUBMISSIONS", help="folder (or .zip/.tar.gz) with one file or folder per student; the name is the student id (default with --course: COURSE/handins/ASSIGNMENT)")
     batch.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
-    batch.add_argument("--out", "-o", type=Path, required=True, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/")
+    batch.add_argument("--out", "-o", type=Path, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/ (default with --course: COURSE/grades/ASSIGNMENT)")
+    batch.add_argument("--course", type=Path, metavar="DIR", help="a course folder (course.toml, roster.csv): hand-in times, late policy, the roster's rows")
     batch.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core); TensorFlow threads per job default to cores // jobs")
     batch.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
     batch.add_argument("--regrade", nargs="?", const="all", metavar="STATUSES", help="grade again even if unchanged: all (the default), or a comma list of statuses such as internal,crashed")
@@ -26,8 +31,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_grading_options(batch)
     batch.set_defaults(run=batch_command)
     export = commands.add_parser("export", help="write gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook")
-    export.add_argument("batch", type=Path, metavar="BATCH", help="the --out folder of `grader batch`")
-    export.add_argument("--to", type=Path, help="folder to write to (default: BATCH/export)")
+    export.add_argument("batch", type=Path, nargs="?", metavar="BATCH", help="the --out folder of `grader batch` (default with --course: every assignment of the course)")
+    export.add_argument("--to", type=Path, help="folder to write to (default: BATCH/export, or COURSE/grades/export)")
+    export.add_argument("--course", type=Path, metavar="DIR", help="a course folder: the roster's rows, late penalties, and canvas.csv and moodle.csv")
     export.set_defaults(run=export_command)
 
 
@@ -37,27 +43,52 @@ def regrade_choice(choice: str | None) -> frozenset[str] | None:
     chosen = frozenset(part.strip() for part in choice.split(",") if part.strip())
     known = {"all", *(status.value for status in Status)}
     if not chosen or chosen - known:
-        raise GraderError(messages.bad_regrade(choice, sorted(known - {"all"})))
+        raise GraderError(batch_words.bad_regrade(choice, sorted(known - {"all"})))
     return chosen
+
+
+def course_places(arguments: argparse.Namespace) -> tuple[Any, Path, Path, str | Path]:
+    """The course (or None), the submissions and batch folders, and where the assignment loads from."""
+    if arguments.course is None:
+        if arguments.submissions is None or arguments.out is None:
+            raise GraderError(course_text.batch_needs_submissions())
+        return None, arguments.submissions, arguments.out, arguments.assignment
+    course = load_course(arguments.course)
+    name = course.assignment(arguments.assignment).name
+    submissions = arguments.submissions or course.handins_of(name)
+    if not submissions.exists():
+        raise GraderError(course_text.no_handins(submissions, name))
+    return course, submissions, arguments.out or course.batch_of(name), course.spec_source(name)
 
 
 def batch_command(arguments: argparse.Namespace) -> int:
     from grader.batch.progress import for_stream
 
-    spec = spec_of(arguments, arguments.assignment)
+    course, submissions, out, source = course_places(arguments)
+    spec = spec_of(arguments, str(source))
     options = options_of(arguments, spec)
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
     try:
-        result = api.grade_batch(arguments.submissions, spec, arguments.out, options, jobs=arguments.jobs, cluster=arguments.cluster,
-                                 regrade=regrade_choice(arguments.regrade), progress=for_stream(arguments.progress))
+        result = api.grade_batch(submissions, spec, out, options, jobs=arguments.jobs, cluster=arguments.cluster,
+                                 regrade=regrade_choice(arguments.regrade), progress=for_stream(arguments.progress), course=course)
     except KeyboardInterrupt:
-        print(messages.BATCH_INTERRUPTED, file=sys.stderr)
+        print(batch_words.BATCH_INTERRUPTED, file=sys.stderr)
         return 130
-    print(messages.batch_done(result))
+    print(batch_words.batch_done(result))
     return EXIT_OK
 
 
 def export_command(arguments: argparse.Namespace) -> int:
-    print(messages.exported(api.export_gradebook(arguments.batch, arguments.to).paths()))
+    if arguments.course is not None:
+        from grader.batch.export import export
+        from grader.course.lms import export_course
+
+        course = load_course(arguments.course)
+        exported = export_course(course, arguments.to) if arguments.batch is None else export(arguments.batch, arguments.to, course)
+        print(batch_words.exported(exported.paths()))
+        return EXIT_OK
+    if arguments.batch is None:
+        raise GraderError(course_text.export_needs_batch())
+    print(batch_words.exported(api.export_gradebook(arguments.batch, arguments.to).paths()))
     return EXIT_OK

@@ -48,7 +48,7 @@ def options_of(arguments: argparse.Namespace, spec: specs.AssignmentSpec) -> Opt
                    use_reference_cache=not arguments.rerun_reference, regrade=getattr(arguments, "regrade", None) is True)
 
 
-def spec_of(arguments: argparse.Namespace, name: str) -> specs.AssignmentSpec:
+def spec_of(arguments: argparse.Namespace, name: str, by_name_only: bool = False) -> specs.AssignmentSpec:
     """The assignment, with the --set overrides applied."""
     settings = {}
     for setting in arguments.settings:
@@ -56,7 +56,7 @@ def spec_of(arguments: argparse.Namespace, name: str) -> specs.AssignmentSpec:
         if not equals or not key.strip():
             raise GraderError(messages.bad_setting(setting))
         settings[key.strip()] = value.strip()
-    return specs.with_overrides(specs.load(name), settings)
+    return specs.with_overrides(specs.load(name, by_name_only=by_name_only), settings)
 
 
 def report_folders(paths: Sequence[Path]) -> dict[Path, str]:

@@ -46,7 +46,10 @@ def grade_command(arguments: argparse.Namespace) -> int:
 
 
 def check_command(arguments: argparse.Namespace) -> int:
-    spec = spec_of(arguments, arguments.assignment or api.assignment_of(arguments.submission))
+    if arguments.assignment:
+        spec = spec_of(arguments, arguments.assignment)
+    else:  # a name the notebook gives: looked up among the known assignments, never as a path
+        spec = spec_of(arguments, api.assignment_of(arguments.submission), by_name_only=True)
     options = options_of(arguments, spec)
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)

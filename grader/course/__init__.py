@@ -5,7 +5,7 @@ lists the students (see ``roster``). ``grader batch --course``, ``grader export 
 ``grader serve`` read it.
 """
 
-from grader.course.config import Course, CourseAssignment, CourseError, LatePolicy, Lateness, load
+from grader.course.config import Course, CourseAssignment, CourseError, Lateness, LatePolicy, load
 from grader.course.roster import Student, import_roster, read_roster
 
 __all__ = ["Course", "CourseAssignment", "CourseError", "LatePolicy", "Lateness", "Student", "import_roster", "load", "read_roster"]

@@ -5,6 +5,11 @@
     roster = "roster.csv"          # beside course.toml (default)
     handins = "handins"            # where hand-ins land: handins/<assignment>/<student>/ (default)
     assignments = "assignments"    # the course's own assignment folders, if any (default)
+    grades = "grades"              # each assignment's batch folder: grades/<assignment>/ (default)
+
+    [export]
+    missing = "empty"              # a missing hand-in in Canvas/Moodle exports: "empty" (no grade) or "zero"
+    canvas_id_column = "SIS User ID"   # where canvas.csv puts the roster id: "ID", "SIS User ID" or "SIS Login ID"
 
     [late]                         # the default late policy of every assignment
     policy = "penalty"             # "penalty": accepted, minus percent_per_day; "refuse": not accepted
@@ -17,6 +22,7 @@
     opens = 2026-11-02T09:00:00Z   # TOML datetimes; without an offset, UTC
     due = 2026-11-09T23:59:00Z
     late = { policy = "refuse" }   # optional: this assignment's own policy, over [late]
+    canvas_id = 48213              # optional: the Canvas assignment id, so its gradebook column matches
 
 Errors name the file, the key and the fix (``CourseError``), like ``assignment.toml``'s.
 """
@@ -30,14 +36,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AssignmentSpecError
+from grader.errors import CourseError
 
 COURSE_FILE = "course.toml"
 POLICIES = ("penalty", "refuse")
+MISSING = ("empty", "zero")
+CANVAS_ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID")
 
-
-class CourseError(AssignmentSpecError):
-    """course.toml or the roster is missing, malformed or inconsistent; the message names file, key and fix."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class CourseAssignment:
     opens: datetime | None
     due: datetime
     late: LatePolicy
+    canvas_id: int | None = None
 
     def lateness(self, handed_in: datetime) -> Lateness:
         handed_in = _utc(handed_in)
@@ -96,6 +102,9 @@ class Course:
     roster_file: Path
     handins: Path
     assignments_dir: Path
+    grades: Path = Path("grades")
+    missing: str = "empty"  # how Canvas and Moodle exports show a missing hand-in: "empty" or "zero"
+    canvas_id_column: str = "SIS User ID"  # the Canvas column that holds the roster id
 
     @property
     def path(self) -> Path:
@@ -112,6 +121,19 @@ class Course:
         from grader.course.roster import read_roster
 
         return read_roster(self.roster_file)
+
+    def handins_of(self, name: str) -> Path:
+        """Where the hand-ins of assignment ``name`` land: handins/<assignment>/<student>/..."""
+        return self.handins / self.assignment(name).name
+
+    def spec_source(self, name: str) -> str | Path:
+        """Where to load assignment ``name`` from: the course's own assignments folder if it has it, else by name."""
+        own = self.assignments_dir / name
+        return own if (own / "assignment.toml").is_file() else name
+
+    def batch_of(self, name: str) -> Path:
+        """The batch folder of assignment ``name``: its gradebook, reports and summary."""
+        return self.grades / self.assignment(name).name
 
 
 def _utc(moment: datetime) -> datetime:
@@ -132,7 +154,8 @@ def _late(path: Path, key: str, data: Any, base: LatePolicy) -> LatePolicy:
     unknown = sorted(set(data) - {"policy", "percent_per_day", "max_days", "grace_minutes"})
     if unknown:
         raise CourseError(path, f"{key}.{unknown[0]}", "is not a known key", "Use policy, percent_per_day, max_days or grace_minutes.")
-    policy = replace(base, **{k: (float(v) if k != "policy" and isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in data.items()})
+    given: dict[str, Any] = {k: float(v) if k != "policy" and isinstance(v, (int, float)) and not isinstance(v, bool) else v for k, v in data.items()}
+    policy = replace(base, **given)
     if policy.policy not in POLICIES:
         raise CourseError(path, f"{key}.policy", f"is {policy.policy!r}", f"Use one of: {', '.join(POLICIES)}.")
     for name in ("percent_per_day", "max_days", "grace_minutes"):
@@ -159,7 +182,7 @@ def load(folder: Path | str) -> Course:
     entries = data.get("assignments", [])
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise CourseError(path, "assignments", "is not a list of tables", "Write one [[assignments]] table per assignment.")
-    assignments = []
+    assignments: list[CourseAssignment] = []
     for index, entry in enumerate(entries):
         key = f"assignments[{index}]"
         name = entry.get("name")
@@ -173,7 +196,10 @@ def load(folder: Path | str) -> Course:
         if opens is not None and opens >= due:
             raise CourseError(path, f"{key}.opens", "is not before its due date", "Open the assignment before it is due.")
         late = _late(path, f"{key}.late", entry.get("late", {}), default_late)
-        assignments.append(CourseAssignment(name, opens, due, late))
+        canvas_id = entry.get("canvas_id")
+        if canvas_id is not None and (not isinstance(canvas_id, int) or isinstance(canvas_id, bool) or canvas_id < 1):
+            raise CourseError(path, f"{key}.canvas_id", f"is {canvas_id!r}", "Give the number in the assignment's Canvas address, e.g. 48213.")
+        assignments.append(CourseAssignment(name, opens, due, late, canvas_id))
 
     def inside(key: str, default: str) -> Path:
         value = head.get(key, default)
@@ -181,5 +207,13 @@ def load(folder: Path | str) -> Course:
             raise CourseError(path, f"course.{key}", f"is {value!r}", "Give a folder or file name inside the course folder.")
         return folder / value
 
+    export = data.get("export", {})
+    if not isinstance(export, dict):
+        raise CourseError(path, "export", "is not a table", 'Write [export] missing = "empty".')
+    missing, canvas_column = export.get("missing", "empty"), export.get("canvas_id_column", "SIS User ID")
+    if missing not in MISSING:
+        raise CourseError(path, "export.missing", f"is {missing!r}", f"Use one of: {', '.join(MISSING)}.")
+    if canvas_column not in CANVAS_ID_COLUMNS:
+        raise CourseError(path, "export.canvas_id_column", f"is {canvas_column!r}", f"Use one of: {', '.join(CANVAS_ID_COLUMNS)}.")
     return Course(folder, head.get("title", folder.name), tuple(assignments), inside("roster", "roster.csv"),
-                  inside("handins", "handins"), inside("assignments", "assignments"))
+                  inside("handins", "handins"), inside("assignments", "assignments"), inside("grades", "grades"), missing, canvas_column)

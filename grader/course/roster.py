@@ -1,7 +1,8 @@
 """The roster: who is in the course. A CSV with ``id``, ``name``, ``email`` and an optional ``section``.
 
 ``import_roster`` reads the CSV an LMS exports (columns matched by name, case and spaces ignored;
-common aliases such as "Student ID", "SIS User ID", "Email address" and "Full name" accepted) and
+common aliases such as "Student ID", "SIS User ID", "Email address" and "Full name" accepted; in a
+Canvas export, "Student" is the name and "SIS User ID" wins over Canvas's own "ID") and
 writes the course's own ``roster.csv``. Ids are the student ids the gradebook uses.
 """
 
@@ -13,12 +14,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.config import CourseError
+from grader.errors import CourseError
+from grader.files import refuse_link, write_text
 
 FIELDS = ("id", "name", "email", "section")
 ALIASES = {
-    "id": ("id", "student id", "studentid", "sis user id", "sis login id", "login id", "username", "user id", "student"),
-    "name": ("name", "full name", "student name", "display name"),
+    "id": ("student id", "studentid", "sis user id", "id", "id number", "sis login id", "login id", "username", "user id"),
+    "name": ("name", "full name", "student name", "display name", "student"),
     "email": ("email", "e-mail", "email address", "e-mail address", "mail"),
     "section": ("section", "group", "sections"),
 }
@@ -52,7 +54,7 @@ def parse(text: str, path: Path) -> tuple[Student, ...]:
         if not any(cell.strip() for cell in row):
             continue
 
-        def cell(field: str) -> str:
+        def cell(field: str, row: list[str] = row) -> str:
             index = columns[field]
             return row[index].strip() if index is not None and index < len(row) else ""
 
@@ -67,6 +69,7 @@ def parse(text: str, path: Path) -> tuple[Student, ...]:
 
 def read_roster(path: Path) -> tuple[Student, ...]:
     """The course's roster.csv; an absent file is an empty roster."""
+    refuse_link(path)
     if not path.is_file():
         return ()
     return parse(path.read_text(encoding="utf-8"), path)
@@ -83,5 +86,5 @@ def render(students: tuple[Student, ...]) -> str:
 def import_roster(source: Path, destination: Path) -> tuple[Student, ...]:
     """Read an LMS roster export and write it as the course's roster.csv."""
     students = parse(Path(source).read_text(encoding="utf-8-sig"), Path(source))
-    destination.write_text(render(students), encoding="utf-8")
+    write_text(destination, render(students))
     return students

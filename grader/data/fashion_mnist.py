@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.data.cache import cache_root as _cache_root
+from grader.data.dataset import Decoded, load  # noqa: F401  (load: re-exported for the dataset's users)
 from grader.errors import DatasetUnavailable
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -70,20 +72,6 @@ class DataSource:
 
 
 @dataclass(frozen=True)
-class Decoded:
-    """The decoded uint8 ``.npy`` arrays; memory-map them with :func:`load`."""
-
-    train_images: Path
-    train_labels: Path
-    test_images: Path
-    test_labels: Path
-
-    @property
-    def directory(self) -> Path:
-        return self.train_images.parent
-
-
-@dataclass(frozen=True)
 class FileStatus:
     """One ``.gz`` file: where it was found (None: nowhere) and its SHA-256."""
 
@@ -123,10 +111,6 @@ class DataStatus:
         lines += [f"decoded cache: {self.decoded_dir} ({built})", "searched, in order:"]
         lines += [f"  {d}  ({origin})" for d, origin in self.searched]
         return "\n".join(lines + ([] if self.ok else [f"fix: {FIX}"]))
-
-
-def _cache_root() -> Path:
-    return Path(os.environ.get("GRADER_CACHE_DIR") or Path.home() / ".cache" / "grader")
 
 
 def search_path() -> list[tuple[Path, str]]:
@@ -281,14 +265,6 @@ def decoded(source: DataSource | None = None) -> Decoded:
     return paths
 
 
-def load(split: str, decoded: Decoded) -> tuple[np.ndarray, np.ndarray]:
-    """Memory-map ``(images, labels)`` of ``split`` ("train" or "test"), read-only."""
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    return tuple(np.load(getattr(decoded, f"{split}_{kind}"), mmap_mode="r", allow_pickle=False)
-                 for kind in ("images", "labels"))
-
-
 def keras_cache_mounts(source: DataSource, home: str = SANDBOX_HOME) -> list[tuple[Path, str]]:
     """(host path, sandbox path) read-only bind mounts that let Keras load the data offline.
 
@@ -309,3 +285,35 @@ def keras_cache_mounts(source: DataSource, home: str = SANDBOX_HOME) -> list[tup
     if len({p.parent for p in real}) == 1 and [p.name for p in real] == list(FILES):
         return [(real[0].parent, guest) for guest in guests]
     return [(path, f"{guest}/{name}") for guest in guests for path, name in zip(real, FILES)]
+
+
+def _idx(array: np.ndarray) -> bytes:
+    """An array as the idx bytes the official files hold (magic, dimensions, then the uint8 data)."""
+    magic = 0x0800 | array.ndim
+    return np.array([magic, *array.shape], dtype=">u4").tobytes() + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def _raw_files(served: Decoded, folder: Path) -> tuple[tuple[tuple[Path, str], ...], Path]:
+    """The four .gz files ``fashion_mnist.load_data()`` reads, holding the served arrays, in one folder."""
+    from grader.data.dataset import write_once
+
+    arrays = dict(zip(("train", "test"), (load("train", served), load("test", served))))
+    for name, (_, _, _) in _LAYOUT.items():
+        split, kind = ("train" if name.startswith("train") else "test"), (0 if "images" in name else 1)
+        write_once(folder / name, lambda split=split, kind=kind: gzip.compress(_idx(arrays[split][kind]), compresslevel=1, mtime=0))  # type: ignore[misc]
+    return ((folder, KERAS_SUBDIR),), folder
+
+
+def _describe_source() -> str:
+    source = locate()
+    return f"Fashion MNIST ({source.directory}, {source.origin})"
+
+
+def _dataset():
+    from grader.data.dataset import Dataset
+
+    return Dataset("fashion_mnist", "Fashion MNIST", (28, 28), 10, lambda: decoded(), _describe_source, _raw_files,
+                   "fashion_mnist", lambda: _KEY)
+
+
+DATASET = _dataset()

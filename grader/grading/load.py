@@ -2,14 +2,13 @@
 
 In a notebook with cells tagged ``graded`` only those cells run (the rest is
 the student's scratch space); a notebook without tags runs top to bottom. The
-first code cell containing ``# grade-up-to-here`` is the last one run. Syntax
-is checked here, before any process starts, so the student hears about a typo
-at once.
+first code cell containing ``# grade-up-to-here`` is the last one run. Nothing
+here parses the code itself: translating magics and compiling run inside the
+sandbox, under a time budget (``harness/student_code.py``).
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import re
 from dataclasses import dataclass
@@ -17,9 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from grader.text import messages
-from grader.harness.student_code import transform_magics
 from grader.status import Status
+from grader.text import messages
 
 GRADED_TAG = "graded"
 GRADE_UP_TO_HERE = re.compile(r"grade.?up.?to.?here", re.IGNORECASE)
@@ -72,7 +70,7 @@ def load(path: Path) -> Submission | LoadFailure:
         loaded = Submission(path, "module", (Cell(1, text),), digest, "the whole module")
     else:
         return LoadFailure(Status.INVALID, messages.unknown_kind(path), digest)
-    return _syntax_checked(loaded) if isinstance(loaded, Submission) else loaded
+    return loaded
 
 
 def _notebook(path: Path, text: str, digest: str) -> Submission | LoadFailure:
@@ -109,17 +107,3 @@ def _malformed(notebook: dict) -> str | None:
             return f"cell {number} has malformed metadata"
     return None
 
-
-def _syntax_checked(submission: Submission) -> Submission | LoadFailure:
-    for cell in submission.cells:
-        source = transform_magics(cell.source) if submission.kind == "notebook" else cell.source
-        try:
-            compile(source, submission.cell_label(cell.number), "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
-        except SyntaxError as error:
-            where = submission.cell_label(cell.number)
-            message = messages.syntax_error(submission.path, where, error)
-            return LoadFailure(Status.ERROR, message, submission.content_hash)
-        except (RecursionError, MemoryError, ValueError) as error:
-            message = messages.unparsable(submission.path, submission.cell_label(cell.number), error)
-            return LoadFailure(Status.ERROR, message, submission.content_hash)
-    return submission

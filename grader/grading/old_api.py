@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.text import messages
 from grader.grading.load import Submission
+from grader.text import notes as note_words
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Finding:
     advice: str
 
 
-PATTERNS = tuple((re.compile(pattern), advice) for pattern, advice in messages.LEGACY_API)
+PATTERNS = tuple((re.compile(pattern), advice) for pattern, advice in note_words.LEGACY_API)
 
 
 def _code(line: str) -> str:

@@ -1,35 +1,41 @@
-"""The private folders and mounts of one sandboxed harness run.
+"""The private folders and mounts of one sandboxed harness run, and the frames it sends back.
 
-Inside the sandbox the harness sees only: itself at /harness, its job at /job,
-the decoded data at /data and the raw files where Keras looks for them, all
-read-only, and size-limited scratch: the home folder (the working directory
-is its ``work``), /tmp and /dev/shm. Nothing else of the grader, the
-reference or other submissions. Results leave through the sandbox's results
-channel, not the disk: named frames (see ``harness/channel.py``) that are
-unpacked here into ``out/``, only under the names that script may send.
+Inside the sandbox the harness sees only: itself at /harness, its job at /job, the arrays its
+role may see at /data, the raw files where Keras looks for them, all read-only, and size-limited
+scratch: the home folder (the working directory is its ``work``), /tmp and /dev/shm. Nothing else
+of the grader, the reference or other submissions. Results leave through the sandbox's results
+channel, not the disk: named frames (see ``harness/channel.py``) that are unpacked here into
+``out/`` as they arrive, only under the names that script may send; ``event`` frames are handed
+to a listener instead (live progress).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.options import Options
+from grader.data.dataset import Decoded
 from grader.data.provision import HOME, Provision, link_unisolated
-from grader.sandbox.run import Isolation, Limits, Mount, SandboxRun, python_mounts, run
+from grader.options import Options
+from grader.sandbox.limits import Limits
+from grader.sandbox.run import Isolation, Mount, SandboxRun, python_mounts, run
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness"
 RESULTS_LIMIT = 256 * 1024 * 1024
 RESULT_NAMES = {  # what each harness script may send; any other frame ends the unpacking
-    "run_submission.py": frozenset({"observations.json", "model.keras"}),
-    "evaluate_model.py": frozenset({"evaluation.json"}),
+    "run_submission.py": re.compile(r"observations\.json|untrained\.keras|model\.keras|variant-[a-z0-9_]{1,40}\.keras|cell|event"),
+    "evaluate_model.py": re.compile(r"early\.json|evaluation\.json|callback\.json"),
 }
+STREAMED = frozenset({"event"})  # frames handed to the listener, not kept
+WRITE_ONCE = frozenset({"early.json", "evaluation.json"})  # the evaluation's measurements: a later frame of that name is ignored
+Listener = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True)
@@ -68,23 +74,13 @@ def workspace(options: Options) -> Iterator[Workspace]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def data_job(space: Workspace, provision: Provision, normalize: bool) -> dict:
-    """Where the harness finds the decoded training and held-out arrays, and how to serve the raw files."""
-    job = {"normalize": normalize, "dataset": provision.dataset, "unverified": provision.unverified}
+def data_job(space: Workspace, arrays: Decoded, normalize: bool, keras_name: str | None, at: str = "/data") -> dict:
+    """Where the harness finds the arrays it may see (mounted at ``at``), and which Keras dataset to serve."""
+    job: dict = {"normalize": normalize, "keras_name": keras_name}
     for name in ("train_images", "train_labels", "test_images", "test_labels"):
-        host = getattr(provision.decoded, name)
-        job[name] = space.inside(host, f"/data/{host.name}")
+        host = getattr(arrays, name)
+        job[name] = space.inside(host, f"{at}/{host.name}")
     return job
-
-
-def _mounts(space: Workspace, provision: Provision) -> list[Mount]:
-    mounts = [
-        Mount(HARNESS, "/harness"),
-        Mount(space.job, "/job"),
-        Mount(provision.decoded.directory, "/data"),
-    ]
-    mounts += [Mount(source, target) for source, target in provision.mounts]
-    return [*python_mounts(), *mounts]
 
 
 def _environment(space: Workspace, options: Options) -> dict[str, str]:
@@ -105,23 +101,74 @@ def _environment(space: Workspace, options: Options) -> dict[str, str]:
     return env
 
 
-def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options, provision: Provision) -> SandboxRun:
-    """Write the job and run one harness script on it in the sandbox, the assignment's data provided."""
+class Frames:
+    """Unpacks the channel's frames as they arrive: allowed names become files in ``folder`` (the last frame of
+    a name wins, except ``WRITE_ONCE`` names: the first), streamed names go to ``listener``, which also hears
+    of each file written; the first malformed or unexpected frame ends the unpacking."""
+
+    def __init__(self, folder: Path, allowed: re.Pattern, listener: Listener | None = None):
+        self.folder, self.allowed, self.listener = folder, allowed, listener
+        self.buffer, self.position, self.broken = bytearray(), 0, False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.broken:
+            return
+        self.buffer += chunk
+        while not self.broken:
+            frame = self._next()
+            if frame is None:
+                break
+            name, data = frame
+            if name in STREAMED:
+                if self.listener:
+                    self.listener(name, data)
+            elif not (name in WRITE_ONCE and (self.folder / name).exists()):
+                (self.folder / name).write_bytes(data)
+                if self.listener:
+                    self.listener(name, b"")
+        if self.position > 1 << 20:
+            del self.buffer[: self.position]
+            self.position = 0
+
+    def _next(self) -> tuple[str, bytes] | None:
+        buffer, position = self.buffer, self.position
+        name_end = buffer.find(b"\n", position, position + 64)
+        size_end = buffer.find(b"\n", name_end + 1, name_end + 16) if name_end >= 0 else -1
+        if size_end < 0:
+            self.broken = len(buffer) - position > 80 and (name_end < 0 or len(buffer) - name_end > 16)
+            return None
+        name, size = bytes(buffer[position:name_end]).decode(errors="replace"), bytes(buffer[name_end + 1 : size_end])
+        if not self.allowed.fullmatch(name) or not size.isdigit():
+            self.broken = True
+            return None
+        end = size_end + 1 + int(size)
+        if end > len(buffer):
+            return None
+        self.position = end
+        return name, bytes(buffer[size_end + 1 : end])
+
+
+def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options, mounts: list[Mount],
+                listener: Listener | None = None) -> SandboxRun:
+    """Write the job and run one harness script on it in the sandbox, with ``mounts`` (the data it may see)."""
     (space.job / "job.json").write_text(json.dumps(job))
-    if not space.isolated:
-        link_unisolated(provision, space.work)
     readable(space.job)
-    argv = [
-        sys.executable,
-        "-s",
-        space.inside(HARNESS / script, f"/harness/{script}"),
-        space.inside(space.job / "job.json", "/job/job.json"),
-    ]
+    argv = [sys.executable, "-s", space.inside(HARNESS / script, f"/harness/{script}"), space.inside(space.job / "job.json", "/job/job.json")]
     workdir = space.inside(space.work, f"{HOME}/work")
-    ran = run(argv, limits=limits, mounts=_mounts(space, provision), workdir=workdir, env=_environment(space, options),
-              isolation=options.isolation, results_limit=RESULTS_LIMIT, scratch=(HOME,))
-    unpack(ran.results, space.out, RESULT_NAMES[script])
-    return ran
+    frames = Frames(space.out, RESULT_NAMES[script], listener)
+    return run(argv, limits=limits, mounts=[*python_mounts(), Mount(HARNESS, "/harness"), Mount(space.job, "/job"), *mounts],
+               workdir=workdir, env=_environment(space, options), isolation=options.isolation, results_limit=RESULTS_LIMIT,
+               scratch=(HOME,), on_results=frames.feed)
+
+
+def data_mounts(space: Workspace, provision: Provision, raw_files: bool) -> list[Mount]:
+    """What a run may see of the data. The student's run (``raw_files``): the served arrays at /data and the raw files
+    where Keras and the notebook look. The evaluation process: the real arrays at /data, the served ones at /served."""
+    if raw_files:
+        if not space.isolated:
+            link_unisolated(provision, space.work)
+        return [Mount(provision.served.directory, "/data"), *(Mount(source, target) for source, target in provision.mounts)]
+    return [Mount(provision.real.directory, "/data"), Mount(provision.served.directory, "/served")]
 
 
 def readable(job: Path) -> None:
@@ -129,18 +176,3 @@ def readable(job: Path) -> None:
     job.chmod(0o755)
     for path in job.iterdir():
         path.chmod(0o644)
-
-
-def unpack(frames: bytes, folder: Path, names: frozenset[str]) -> None:
-    """Write the channel's frames named in ``names`` as files; stop at the first malformed or unexpected one."""
-    position = 0
-    while position < len(frames):
-        name_end = frames.find(b"\n", position, position + 64)
-        size_end = frames.find(b"\n", name_end + 1, name_end + 16) if name_end >= 0 else -1
-        if size_end < 0:
-            return
-        name, size = frames[position:name_end].decode(errors="replace"), frames[name_end + 1 : size_end]
-        if name not in names or not size.isdigit() or size_end + 1 + int(size) > len(frames):
-            return
-        (folder / name).write_bytes(frames[size_end + 1 : size_end + 1 + int(size)])
-        position = size_end + 1 + int(size)

@@ -1,10 +1,14 @@
 """Watch every Keras ``fit`` from inside the sandbox.
 
-Records what each fit was asked to do and what it did: epochs requested and
-run, the shape and value range of the training images, the metric logs of
-every epoch (copied before any student callback can touch them), the
-callbacks passed, and which one set ``stop_training`` (and whether its class
-is the student's own). Imports nothing of the trusted grader.
+Records what each fit was asked to do and what it did: which model and optimizer it trained
+(numbered in order of appearance), epochs requested and run, Keras's own steps per epoch and the
+optimizer's step count after each epoch, the shape and value range of the training images, the
+metric logs of every epoch (copied before any student callback can touch them), the callbacks
+passed, and which one set ``stop_training`` (and whether its class is the student's own).
+
+All of this happens in the student's own process, so the trusted side treats it as a claim and
+checks it against what it measures itself: the saved model's optimizer step count, its own
+accuracy, and the student's callback replayed alone. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
@@ -44,19 +48,38 @@ def _shape(value):
         return None
 
 
+def _steps(optimizer):
+    try:
+        return int(optimizer.iterations.numpy())
+    except BaseException:
+        return None
+
+
 class FitRecorder:
     """Patches ``keras.Model.fit``; ``fits`` holds one dict per call."""
 
-    def __init__(self, keras, student_module: str):
+    def __init__(self, keras, student_module: str, adaptations, on_epoch=lambda record: None):
         self.keras = keras
         self.student_module = student_module  # the __module__ of classes the student's code defines
+        self.adaptations = adaptations
+        self.on_epoch = on_epoch  # told of each epoch as it ends (live progress)
         self.fits: list[dict] = []
         self.models: list[object] = []
         self.callbacks: list[list[object]] = []  # per fit, the callback objects passed
         self.context = "execution"
+        self._numbers: dict[int, int] = {}  # id() of a model or optimizer -> its number
+        self._kept: list[object] = []  # keeps numbered objects alive, so their id() is never reused
 
     def is_student_class(self, cls) -> bool:
         return getattr(cls, "__module__", None) == self.student_module
+
+    def number(self, thing) -> int | None:
+        if thing is None:
+            return None
+        if id(thing) not in self._numbers:
+            self._numbers[id(thing)] = len(self._numbers) + 1
+            self._kept.append(thing)
+        return self._numbers[id(thing)]
 
     def install(self) -> None:
         original = self.keras.Model.fit
@@ -67,8 +90,8 @@ class FitRecorder:
         def fit(model, *args, **kwargs):
             bound = signature.bind(model, *args, **kwargs)
             bound.apply_defaults()
-            record = recorder._start(model, bound.arguments)
-            callbacks = list(bound.arguments.get("callbacks") or [])
+            callbacks = recorder.adaptations.callbacks_list(bound.arguments.get("callbacks"))
+            record = recorder._start(model, bound.arguments, callbacks)
             bound.arguments["callbacks"] = recorder._instrument(callbacks, model, record)
             try:
                 return original(*bound.args, **bound.kwargs)
@@ -77,25 +100,31 @@ class FitRecorder:
                 raise
             finally:
                 record["finished"] = "error" not in record
+                record["optimizer"] = recorder.number(getattr(model, "optimizer", None))
 
         self.keras.Model.fit = fit
 
-    def _start(self, model, arguments) -> dict:
+    def _start(self, model, arguments, callbacks) -> dict:
         record = {
             "context": self.context,
+            "model": self.number(model),
+            "optimizer": self.number(getattr(model, "optimizer", None)),
             "epochs_requested": int(arguments.get("epochs") or 1),
             "initial_epoch": int(arguments.get("initial_epoch") or 0),
             "x_shape": _shape(arguments.get("x")),
             "x_max": _largest(arguments.get("x")),
-            "y_shape": _shape(arguments.get("y")),
+            "steps_before": _steps(getattr(model, "optimizer", None)),
+            "steps_per_epoch": None,
+            "steps_after_epoch": [],
             "callbacks": [],
+            "student_callbacks": [],
             "history": {},
             "epochs_run": 0,
             "stop": None,
         }
         self.fits.append(record)
         self.models.append(model)
-        self.callbacks.append(list(arguments.get("callbacks") or []))
+        self.callbacks.append(list(callbacks))
         return record
 
     def _instrument(self, callbacks, model, record):
@@ -105,17 +134,22 @@ class FitRecorder:
         class FirstWatcher(keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
                 record["epochs_run"] += 1
+                record["steps_per_epoch"] = (self.params or {}).get("steps", record["steps_per_epoch"])
+                record["steps_after_epoch"].append(_steps(getattr(model, "optimizer", None)))
                 for key, value in list((logs or {}).items())[:FIT_LOG_KEYS_LIMIT]:
                     record["history"].setdefault(str(key)[:64], []).append(_plain(value))
+                recorder.on_epoch(record)
 
         class LastWatcher(keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
                 if model.stop_training and record["stop"] is None:
-                    record["stop"] = {"by": None, "student": False, "epoch": epoch + 1, "method": None}
+                    record["stop"] = {"by": None, "student": False, "epoch": epoch + 1 - record["initial_epoch"], "method": None}
 
-        for position, callback in enumerate(callbacks):
+        for callback in callbacks:
             name = type(callback).__name__
             record["callbacks"].append(name)
+            if self.is_student_class(type(callback)):
+                record["student_callbacks"].append(name)
             for method in ("on_epoch_end", "on_train_batch_end", "on_batch_end"):
                 recorder._watch(callback, method, model, record, name)
         return [FirstWatcher(), *callbacks, LastWatcher()]
@@ -135,4 +169,7 @@ class FitRecorder:
                 record["stop"] = {"by": name, "student": student, "epoch": epoch, "method": method}
             return result
 
-        setattr(callback, method, watched)
+        try:
+            setattr(callback, method, watched)
+        except (AttributeError, TypeError):
+            pass

@@ -1,12 +1,14 @@
-"""Run a student's submission inside the sandbox and write what happened.
+"""Run a student's submission inside the sandbox and send what happened.
 
 Usage: python run_submission.py JOB.json
 
-Reads the job (the code to run and the graded names to probe), executes the
-student's code with every Keras ``fit`` observed, probes the graded names,
-and sends ``observations.json`` after every phase (so a run that dies midway
-still leaves what it saw) and the trained model on the results channel. Only
-that JSON and the saved model leave this process. Imports nothing of the trusted grader.
+Translates and compiles every cell first (a syntax error is reported before TensorFlow loads),
+then executes the student's code with every Keras ``fit`` observed, saves the model the graded
+builder returns (untrained) and the model training produced, and runs the assignment's own
+``collect`` step. It sends ``observations.json`` after every phase (a run that dies midway still
+leaves what it saw), one small ``cell`` frame after every cell, ``event`` frames as training
+runs, and the model files. None of it is trusted: the grader measures the model files itself and
+checks every claim here against its own measurements. Imports nothing of the trusted grader.
 """
 
 from __future__ import annotations
@@ -15,36 +17,50 @@ import contextlib
 import inspect
 import io
 import json
+import json.encoder
 import os
 import sys
 import tempfile
 import traceback
-import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import student_code  # noqa: E402  (sibling modules of the harness)
+import compat  # noqa: E402  (sibling modules of the harness)
+import student_code  # noqa: E402
 from channel import Results  # noqa: E402
 
-SCHEMA = 1
+SCHEMA = 2
+
+
+def _sealed_dumps(make=json.encoder.c_make_encoder, strings=json.encoder.c_encode_basestring_ascii):
+    """A JSON serialiser made of C functions taken before any student code runs, so that patching the json
+    module (its dumps, its JSONEncoder) changes nothing here. Falls back to the pure-Python encoder where
+    the C one is missing."""
+    if make is None:
+        encoder = json.JSONEncoder(allow_nan=False, default=str)
+        return encoder.encode
+    return lambda value: "".join(make({}, str, strings, None, ": ", ", ", False, False, False)(value, 0))
+
+
+_dumps = _sealed_dumps()
+
+
+def _send_json(send, name: str, value) -> None:
+    send(name, _dumps(value).encode())
 
 
 class Observations:
     """observations.json, sent again after every phase."""
 
-    def __init__(self, results: Results):
-        self.results = results
+    def __init__(self, send):
+        self.send = send
         self.data: dict = {"schema": SCHEMA, "phases": []}
 
     def record(self, phase: str, value) -> None:
         self.data[phase] = value
         self.data["phases"].append(phase)
-        self.results.send("observations.json", json.dumps(self.data, allow_nan=False, default=str).encode())
-
-
-def _seed(keras, seed: int) -> None:
-    keras.utils.set_random_seed(seed)
+        _send_json(self.send, "observations.json", self.data)
 
 
 def _load_data(job: dict):
@@ -58,59 +74,34 @@ def _load_data(job: dict):
     return images, labels
 
 
-def probe_model(namespace: dict, name: str) -> dict:
-    import numpy as np
+def _save(model, name: str, send) -> dict:
+    """Save a model to a file and send it; what is sent is judged by the grader, whatever this says."""
+    try:
+        path = Path(tempfile.mkdtemp()) / "model.keras"
+        model.save(path)
+        send(name, path.read_bytes())
+        return {"saved": True}
+    except BaseException as error:
+        return {"saved": False, "error": student_code.describe_error(error)}
 
+
+def build_model(namespace: dict, name: str, keras, send) -> dict:
+    """Call the graded builder and send what it returns, untrained, as ``untrained.keras``."""
     try:
         model = namespace[name]()
     except BaseException as error:  # student code: report, never crash the harness
         return {"error": student_code.describe_error(error)}
-    found: dict = {"type": type(model).__module__ + "." + type(model).__qualname__}
-    found["is_keras_model"] = hasattr(model, "predict") and hasattr(model, "count_params")
-    if not found["is_keras_model"]:
-        return found
-    found["compiled"] = bool(getattr(model, "compiled", False) or getattr(model, "optimizer", None))
-    try:
-        found["compile_config"] = str(model.get_compile_config())[:2000]
-    except BaseException:
-        found["compile_config"] = ""
-    optimizer = getattr(model, "optimizer", None)
-    iterations = getattr(optimizer, "iterations", None)
-    found["optimizer_steps"] = int(iterations.numpy()) if hasattr(iterations, "numpy") else 0
-    try:
-        output = np.asarray(model(np.zeros((2, 28, 28), dtype="float32")))
-        found["output_shape"] = list(output.shape)
-        found["output_min"] = float(output.min())
-        found["output_min"] = found["output_min"] if np.isfinite(found["output_min"]) else None
-        found["output_row_sums"] = [float(total) if np.isfinite(total) else None for total in output.reshape(2, -1).sum(axis=1)]
-    except BaseException as error:
-        found["call_error"] = student_code.describe_error(error)
-    return found
+    found = {"type": (type(model).__module__ + "." + type(model).__qualname__)[:300]}
+    if not isinstance(model, keras.Model):
+        return {**found, "keras_model": False}
+    return {**found, "keras_model": True, **_save(model, "untrained.keras", send)}
 
 
-def probe_callback(make, cases: list[dict]) -> dict:
-    """Call a fresh callback's on_epoch_end with each case's logs; record whether it asked to stop."""
-    results = []
-    for case in cases:
-        model = types.SimpleNamespace(stop_training=False)
-        try:
-            callback = make()
-            if hasattr(callback, "set_model"):
-                callback.set_model(model)
-            else:
-                callback.model = model
-            callback.on_epoch_end(0, logs=dict(case["logs"]))
-            results.append({"logs": case["logs"], "stop_training": bool(model.stop_training)})
-        except BaseException as error:
-            results.append({"logs": case["logs"], "error": student_code.describe_error(error)})
-    return {"cases": results}
+def run_collect(job: dict, namespace: dict, keras, send) -> dict:
+    """The assignment's ``probes.py`` ``collect(namespace, save_model[, data][, seed])``, in the student's process.
 
-
-def run_assignment_probes(job: dict, namespace: dict, keras) -> dict:
-    """The assignment's own ``probes.py``: ``probe(namespace, data[, seed])`` returns JSON about the student's code.
-
-    ``data(split)`` gives (images, labels) of "train" or "test" as uint8 arrays, memory-mapped.
-    What it returns is as untrusted as everything else from here; the assignment's checks validate it.
+    ``save_model(name, model)`` sends a model file (``variant-<name>.keras``) for the grader to
+    measure; ``data(split)`` gives the served (images, labels). What it returns is a claim.
     """
     import numpy as np
 
@@ -119,17 +110,20 @@ def run_assignment_probes(job: dict, namespace: dict, keras) -> dict:
         return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
                 np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False))
 
+    def save_model(name: str, model) -> dict:
+        if not isinstance(model, keras.Model):
+            return {"saved": False, "type": type(model).__name__[:100]}
+        return _save(model, f"variant-{name}.keras", send)
+
     module: dict = {"__name__": "assignment_probes"}
     try:
-        source = Path(job["assignment_probes"]).read_text()
-        exec(compile(source, "probes.py", "exec"), module)
-        _seed(keras, job["seed"])
-        probe = module["probe"]
-        seeded = {"seed": job["seed"]} if "seed" in inspect.signature(probe).parameters else {}
+        exec(compile(Path(job["assignment_probes"]).read_text(), "probes.py", "exec"), module)
+        collect = module["collect"]
+        offered = {"data": data, "seed": job["seed"]}
+        wanted = {key: value for key, value in offered.items() if key in inspect.signature(collect).parameters}
+        keras.utils.set_random_seed(job["seed"])
         with contextlib.redirect_stdout(io.StringIO()):
-            found = probe(namespace, data, **seeded)
-        json.dumps(found, allow_nan=False)
-        return found
+            return collect(namespace, save_model, **wanted)
     except BaseException as error:  # the student's code raised inside a probe, or the probe is broken
         return {"probe_error": student_code.describe_error(error)}
 
@@ -140,125 +134,101 @@ def _call_training(function, images, labels):
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
         parameters = None
-    if parameters is not None and not any(p.default is p.empty and p.kind is not p.VAR_KEYWORD and p.kind is not p.VAR_POSITIONAL for p in parameters):
+    if parameters is not None and not any(p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters):
         return function()
     return function(images, labels)
 
 
-def run_training(namespace: dict, name: str, job: dict, recorder, keras, results: Results) -> dict:
+def run_training(namespace: dict, name: str, job: dict, recorder, keras, send) -> dict:
     already = [fit for fit in recorder.fits if fit["context"] == "training" and fit.get("finished")]
     if not already:
         images, labels = _load_data(job)
-        _seed(keras, job["seed"])
+        keras.utils.set_random_seed(job["seed"])
         recorder.context = "training"
         try:
             _call_training(namespace[name], images, labels)
         except BaseException as error:
             return {"fits": recorder.fits, "error": student_code.describe_error(error)}
     graded = [index for index, fit in enumerate(recorder.fits) if fit["context"] == "training"]
-    return _save_model(recorder, graded[-1] if graded else None, results)
+    return _save_trained(recorder, graded[-1] if graded else None, send)
 
 
 def lesson_fit(recorder, selection: str) -> int | None:
     """The recorded fit a lesson is graded on: the last one passed a callback (or simply the last)."""
     indices = list(range(len(recorder.fits)))
     if selection == "last_with_callback":
-        with_callback = [index for index in indices if recorder.fits[index]["callbacks"]]
-        indices = with_callback or indices
+        indices = [index for index in indices if recorder.fits[index]["callbacks"]] or indices
     return indices[-1] if indices else None
 
 
-def _save_model(recorder, graded: int | None, results: Results) -> dict:
+def _save_trained(recorder, graded: int | None, send) -> dict:
     """Send the graded fit's model, only if that fit finished: a run that crashed scores no accuracy."""
     result = {"fits": recorder.fits, "graded_fit": graded, "model_saved": False}
     if graded is not None and recorder.fits[graded].get("finished"):
-        try:
-            path = Path(tempfile.mkdtemp()) / "model.keras"
-            recorder.models[graded].save(path)
-            results.send("model.keras", path.read_bytes())
-            result["model_saved"] = True
-        except BaseException as error:
-            result["save_error"] = student_code.describe_error(error)
+        saved = _save(recorder.models[graded], "model.keras", send)
+        result["model_saved"] = saved["saved"]
+        if "error" in saved:
+            result["save_error"] = saved["error"]
     return result
 
 
-def _student_callback(recorder, graded: int | None):
+def _student_callback(recorder, graded: int | None) -> str | None:
     """The student's own callback class passed to the graded fit: the one that stopped it, else the first."""
     if graded is None:
         return None
-    classes = [type(callback) for callback in recorder.callbacks[graded] if recorder.is_student_class(type(callback))]
+    classes = [type(callback).__name__ for callback in recorder.callbacks[graded] if recorder.is_student_class(type(callback))]
     stop = recorder.fits[graded].get("stop") or {}
-    return next((cls for cls in classes if cls.__name__ == stop.get("by")), classes[0] if classes else None)
-
-
-COMPATIBILITY: set[str] = set()  # old idioms the harness let work, reported as notes
-
-
-def _serve_data(dataset: str, unverified: bool) -> None:
-    """Let every generation's ``mnist.load_data`` find the provided file.
-
-    Keras 3 refuses a path in ``load_data(path=...)`` (the 2019 notebooks pass
-    ``f"{getcwd()}/../tmp2/mnist.npz"``): an existing file given by path is read
-    as Keras 2 did, and noted. A subset (``unverified``) is not the official
-    file, whose SHA-256 Keras checks (and would download on a mismatch).
-    """
-    if dataset != "mnist":
-        return
-    import keras.src.datasets.mnist as module
-
-    original = module.get_file
-
-    def get_file(fname=None, origin=None, file_hash=None, **kwargs):
-        if fname and ("/" in fname or os.path.isabs(fname)) and os.path.isfile(fname):
-            COMPATIBILITY.add("load_data_path")
-            return fname
-        return original(fname=fname, origin=origin, file_hash=None if unverified else file_hash, **kwargs)
-
-    module.get_file = get_file
+    return next((name for name in classes if name == stop.get("by")), classes[0] if classes else None)
 
 
 def main(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
-    results = Results()
-    observations = Observations(results)
+    send = Results().send
+    observations = Observations(send)
     observations.record("started", True)
+    submission = job["submission"]
+    compiled, problem = student_code.translate(submission, job.get("translate_seconds", 30))
+    if problem is not None:
+        observations.record("translation", problem)
+        return 0
     import keras
-
     from observe import FitRecorder
 
-    _serve_data(job["data"]["dataset"], bool(job["data"].get("unverified")))
-    probes = job["probes"]
-    recorder = FitRecorder(keras, student_code.module_name(job["submission"]))
+    adaptations = compat.Adaptations()
+    compat.allow_model_assignment(keras, adaptations)
+    compat.serve_load_data(job["data"].get("keras_name"), adaptations)
+
+    def epoch_ended(record: dict) -> None:
+        history = record["history"]
+        _send_json(send, "event", {"kind": "epoch", "epoch": record["epochs_run"], "of": record["epochs_requested"],
+                                   **{key: values[-1] for key, values in history.items() if key in ("accuracy", "loss") and values}})
+
+    recorder = FitRecorder(keras, student_code.module_name(submission), adaptations, epoch_ended)
     recorder.install()
-    _seed(keras, job["seed"])
-    training_names = probes.get("training", {}).get("names", [])
-    execution = student_code.execute(job["submission"], recorder, training_names, job["lesson"]["continue_after_errors"])
+    keras.utils.set_random_seed(job["seed"])
+    roles = job["roles"]
+    execution = student_code.execute(submission, compiled, recorder, roles.get("training", []), job["lesson"]["continue_after_errors"],
+                                     cell_done=lambda index: _send_json(send, "cell", {"done": index}))
     observations.record("execution", execution.summary)
-    if not execution.ok:
-        return 0
     namespace = execution.namespace
-    names = {role: next((name for name in probe["names"] if callable(namespace.get(name))), None) for role, probe in probes.items()}
+    names = {role: next((name for name in candidates if callable(namespace.get(name))), None) for role, candidates in roles.items()}
     observations.record("names", names)
-    cases = probes.get("callback", {}).get("cases", [])
-    with contextlib.redirect_stdout(io.StringIO()):  # the probes' prints would only confuse the student
-        if names.get("model"):
-            observations.record("model_probe", probe_model(namespace, names["model"]))
-        if names.get("callback"):
-            observations.record("callback_probe", probe_callback(namespace[names["callback"]], cases))
-    if job.get("assignment_probes"):
-        observations.record("assignment_probes", run_assignment_probes(job, namespace, keras))
+    if names.get("model"):
+        with contextlib.redirect_stdout(io.StringIO()):  # the builder's prints would only repeat the student's own
+            observations.record("builder", build_model(namespace, names["model"], keras, send))
+    if job.get("assignment_probes") and execution.ok:
+        observations.record("claims", run_collect(job, namespace, keras, send))
+    if not execution.ok:
+        observations.record("compatibility", adaptations.found)
+        return 0
     if names.get("training"):
-        training = run_training(namespace, names["training"], job, recorder, keras, results)
+        training = run_training(namespace, names["training"], job, recorder, keras, send)
+    elif job["lesson"].get("allowed", True):
+        training = _save_trained(recorder, lesson_fit(recorder, job["lesson"]["fit"]), send)
     else:
-        training = _save_model(recorder, lesson_fit(recorder, job["lesson"]["fit"]), results)
-    if not names.get("callback"):
-        found = _student_callback(recorder, training.get("graded_fit"))
-        if found is not None:
-            names["callback"] = found.__name__
-            observations.record("names", names)
-            with contextlib.redirect_stdout(io.StringIO()):
-                observations.record("callback_probe", probe_callback(found, cases))
-    observations.record("compatibility", sorted(COMPATIBILITY))
+        training = {"fits": recorder.fits, "graded_fit": None, "model_saved": False}
+    observations.record("callback_class", names.get("callback") or _student_callback(recorder, training.get("graded_fit")))
+    observations.record("compatibility", adaptations.found)
     observations.record("training", training)
     observations.record("finished", True)
     return 0

@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.sandbox import staging
 from grader.errors import SandboxSetupError
+from grader.sandbox import staging
 
 SANDBOX_ID = 65534  # uid and gid inside, and outside when the grader runs as root
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",

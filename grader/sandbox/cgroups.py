@@ -126,10 +126,11 @@ def parents() -> tuple[int, dict[str, Path]]:
 def _apply_limit(cg: Cgroup, role: str, d: Path, memory_mb: int, processes: int) -> None:
     """Write one role's limit into d; OSError if its controller is missing there."""
     memory = str(memory_mb * 2**20)
-    files = {"memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)]
+    choices: dict[str, list[tuple[str, str | None]]] = {"memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)]
              if cg.version == 1 else [("memory.max", memory), ("memory.swap.max", "0")],
              "pids": [("pids.max", str(processes))],
-             "cpu": [("cpuacct.usage" if cg.version == 1 else "cpu.stat", None)]}[role]
+             "cpu": [("cpuacct.usage" if cg.version == 1 else "cpu.stat", None)]}
+    files = choices[role]
     for i, (name, value) in enumerate(files):
         if not (d / name).exists():
             if i == 0:

@@ -20,17 +20,20 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from grader.sandbox import bwrap
-from grader.sandbox import cgroups
+from grader.errors import SandboxSetupError
+from grader.sandbox import bwrap, cgroups
 from grader.sandbox.bwrap import Mount, python_mounts
 from grader.sandbox.cgroups import Cgroup as _Cgroup
 from grader.sandbox.cgroups import parents as _cgroup_parents  # noqa: F401  (the tests' view of our cgroups)
-from grader.errors import SandboxSetupError
+from grader.sandbox.limits import Limits
 from grader.sandbox.watchdog import Outcome
+from grader.sandbox.watchdog import OutputReader as _OutputReader
 from grader.sandbox.watchdog import Reader as _Reader
 from grader.sandbox.watchdog import State as _State
 from grader.sandbox.watchdog import classify as _classify
 from grader.sandbox.watchdog import wait as _wait
+
+RAW_OUTPUT_FACTOR = 100  # printed bytes before collapsing may reach this many times the output limit
 
 __all__ = ["Isolation", "Limits", "Mount", "Outcome", "SandboxRun", "SandboxSetupError", "SandboxSupport",
            "python_mounts", "run", "support"]
@@ -39,18 +42,6 @@ __all__ = ["Isolation", "Limits", "Mount", "Outcome", "SandboxRun", "SandboxSetu
 class Isolation(Enum):
     BWRAP = "bwrap"
     NONE = "none"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits of one run; each scratch tmpfs (/tmp, /dev/shm, the home or workdir) gets scratch_mb."""
-
-    wall_seconds: float = 600
-    cpu_seconds: float = 1200
-    memory_mb: int = 4096
-    processes: int = 512  # tasks, i.e. threads too: TensorFlow alone starts ~100
-    scratch_mb: int = 512
-    output_bytes: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -169,14 +160,15 @@ def _start(launch: _Launch, limits: Limits, cg: _Cgroup | None) -> subprocess.Po
             os.close(fd)
 
 
-def _supervise(launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tuple[int, int] | None) -> SandboxRun:
+def _supervise(launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tuple[int, int] | None,
+               on_results: Callable[[bytes], None] | None = None) -> SandboxRun:
     start = time.monotonic()
     proc = _start(launch, limits, cg)
     state = _State(proc.pid, cg)
     assert proc.stdout is not None
-    reader = _Reader(proc.stdout, limits.output_bytes, lambda: state.kill(Outcome.OUTPUT))
+    reader = _OutputReader(proc.stdout, limits.output_bytes, RAW_OUTPUT_FACTOR * limits.output_bytes, lambda: state.kill(Outcome.OUTPUT))
     reader.start()
-    results = _Reader(os.fdopen(channel[0], "rb"), channel[1], lambda: state.kill(Outcome.OUTPUT)) if channel else None
+    results = _Reader(os.fdopen(channel[0], "rb"), channel[1], lambda: state.kill(Outcome.OUTPUT), on_results) if channel else None
     if results:
         results.start()
     status, usage = _wait(proc.pid, state, limits, start)
@@ -192,7 +184,7 @@ def _supervise(launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tup
     cpu = max(state.cpu, usage.ru_utime + usage.ru_stime) if cpu is None else cpu
     peak = cg.peak_mb() if cg and "memory" in cg.dirs else max(state.peak_mb, usage.ru_maxrss / 1024)
     return SandboxRun(_classify(state, sig, cpu, limits), None if sig else code, sig,
-                      bytes(reader.data).decode(errors="replace"), reader.truncated,
+                      reader.text, reader.truncated,
                       wall, cpu, peak, launch.isolation, bytes(results.data) if results else b"",
                       cg.process_limit_hits() if cg else 0)
 
@@ -224,14 +216,15 @@ def _launch(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Map
 
 def run(argv: Sequence[str], *, limits: Limits, mounts: Sequence[Mount], workdir: str,
         env: Mapping[str, str], isolation: Isolation, results_limit: int = 0,
-        scratch: Sequence[str] = ()) -> SandboxRun:
+        scratch: Sequence[str] = (), on_results: Callable[[bytes], None] | None = None) -> SandboxRun:
     """Run argv with limits. BWRAP: workdir is a sandbox path (tmpfs unless mounted), and
     ``scratch`` names more sandbox folders that get a size-limited tmpfs, besides /tmp and
     /dev/shm. NONE: no isolation, mounts are ignored, workdir must be an existing host folder.
 
     With ``results_limit``, the run gets a results channel: a pipe whose write end
     is inherited as file descriptor ``$GRADER_RESULTS_FD``; at most that many bytes
-    are kept (``SandboxRun.results``) and more ends the run as ``OUTPUT``. Nothing
+    are kept (``SandboxRun.results``, each chunk also given to ``on_results`` as it
+    arrives) and more ends the run as ``OUTPUT``. Nothing
     the run writes to disk reaches the host: this pipe is the only way out."""
     _validate(argv, mounts, workdir, env)
     read_end, write_end = os.pipe() if results_limit else (-1, -1)
@@ -245,7 +238,7 @@ def run(argv: Sequence[str], *, limits: Limits, mounts: Sequence[Mount], workdir
         raise
     cg = _create_cgroup(limits)
     try:
-        return _supervise(launch, limits, cg, (read_end, results_limit) if results_limit else None)
+        return _supervise(launch, limits, cg, (read_end, results_limit) if results_limit else None, on_results)
     finally:
         if cg:
             cg.remove()

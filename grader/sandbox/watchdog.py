@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from grader.sandbox.cgroups import Cgroup
-    from grader.sandbox.run import Limits
+    from grader.sandbox.limits import Limits
 
 _POLL = 0.2
 _TICK, _PAGE = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
@@ -97,11 +97,11 @@ class State:
 
 
 class Reader(threading.Thread):
-    """Drains the merged stdout/stderr pipe, keeping the first `limit` bytes."""
+    """Drains a pipe, keeping the first ``limit`` bytes, each chunk also given to ``on_chunk`` as it arrives."""
 
-    def __init__(self, pipe: IO[bytes], limit: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, pipe: IO[bytes], limit: int, on_overflow: Callable[[], None], on_chunk: Callable[[bytes], None] | None = None) -> None:
         super().__init__(daemon=True)
-        self.pipe, self.limit, self.on_overflow = pipe, limit, on_overflow
+        self.pipe, self.limit, self.on_overflow, self.on_chunk = pipe, limit, on_overflow, on_chunk
         self.data, self.truncated = bytearray(), False
 
     def run(self) -> None:
@@ -109,9 +109,38 @@ class Reader(threading.Thread):
             while chunk := os.read(self.pipe.fileno(), 1 << 16):
                 room = self.limit - len(self.data)
                 self.data += chunk[:room]
+                if self.on_chunk and room > 0:
+                    self.on_chunk(chunk[:room])
                 if len(chunk) > room and not self.truncated:
                     self.truncated = True
                     self.on_overflow()
+
+
+class OutputReader(threading.Thread):
+    """Drains the merged stdout/stderr pipe into a ``Screen``: ``limit`` counts the collapsed text, ``raw_limit`` the bytes."""
+
+    def __init__(self, pipe: IO[bytes], limit: int, raw_limit: int, on_overflow: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        from grader.sandbox.output import Screen
+
+        self.pipe, self.limit, self.raw_limit, self.on_overflow = pipe, limit, raw_limit, on_overflow
+        self.screen, self.raw, self.truncated = Screen(), 0, False
+
+    def run(self) -> None:
+        with self.pipe:
+            while chunk := os.read(self.pipe.fileno(), 1 << 16):
+                self.raw += len(chunk)
+                if self.truncated:
+                    continue
+                self.screen.feed(chunk)
+                if self.screen.size > self.limit or self.raw > self.raw_limit:
+                    self.truncated = True
+                    self.on_overflow()
+
+    @property
+    def text(self) -> str:
+        text = self.screen.text()
+        return text[: self.limit] if self.truncated else text
 
 
 def wait(pid: int, state: State, limits: Limits, start: float) -> tuple[int, resource.struct_rusage]:

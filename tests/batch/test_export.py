@@ -12,6 +12,8 @@ import pytest
 from grader import cli
 from grader.batch.export import export
 from grader.batch.gradebook import FILE, Gradebook
+from grader.errors import GraderError
+
 from classroom import entry, stored
 from classroom import record as grade
 
@@ -72,3 +74,39 @@ def test_grader_export_writes_all_three(batch, tmp_path, capsys):
     assert capsys.readouterr().out.startswith(f"Wrote {tmp_path / 'elsewhere' / 'gradebook.csv'}")
     assert (tmp_path / "elsewhere" / "junit.xml").is_file()
     assert cli.main(["export", str(tmp_path / "nothing")]) == cli.EXIT_USAGE
+
+
+HOSTILE = {"=cmd": "=HYPERLINK(\"http://x\")", "+1": "+2+3", "-2": "-SUM(A1)", "@me": "@SUM(1)", "tab": "\tleading tab", "cr": "\rleading return"}
+
+
+def test_csv_cells_that_would_start_a_formula_are_neutralised(tmp_path):
+    with Gradebook(tmp_path / FILE) as book:
+        book.claim("fashion_mnist_callback")
+        for student, message in HOSTILE.items():
+            ids = book.register([entry(student, file_name=f"{message[:3]}.ipynb")])
+            grade(book, ids[student], {**stored("raises_in_cell"), "message": message})
+        book.adjust("-2", "model", 0, "=1+1 gave it back", "@ta")
+    rows = list(csv.DictReader((export(tmp_path).folder / "gradebook.csv").open(newline="")))
+    assert [row["student"] for row in rows] == sorted(f"'{s}" if s[0] in "=+-@" else s for s in HOSTILE)
+    for row in rows:
+        for column, value in row.items():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
+    by_id = {row["student"].lstrip("'"): row for row in rows}
+    assert by_id["=cmd"]["message"] == "'=HYPERLINK(\"http://x\")" and by_id["=cmd"]["file"] == "'=HY.ipynb"
+    assert by_id["tab"]["file"] == "\ufffdle.ipynb" and by_id["cr"]["file"] == "\ufffdle.ipynb"  # intake shows control characters as U+FFFD
+    assert by_id["-2"]["adjustments"].startswith("model: +0 by @ta") and by_id["-2"]["adjustments"].endswith("=1+1 gave it back")
+    assert by_id["+1"]["score"] == "0"  # numbers stay numbers
+
+
+def test_exports_replace_a_planted_link_and_never_write_through_it(batch, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (batch / "export").mkdir()
+    (batch / "export" / "gradebook.csv").symlink_to(victim)
+    exported = export(batch)
+    assert victim.read_text() == "keep me" and not (exported.folder / "gradebook.csv").is_symlink()
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(GraderError, match="symbolic link"):
+        export(batch, tmp_path / "linked")
+    assert list((tmp_path / "elsewhere").iterdir()) == []

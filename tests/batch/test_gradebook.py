@@ -6,10 +6,11 @@ import sqlite3
 
 import pytest
 
+from grader.batch.gradebook import FILE, Gradebook
+from grader.errors import GraderError
+
 from classroom import entry, stored
 from classroom import record as grade
-from grader.errors import GraderError
-from grader.batch.gradebook import FILE, Gradebook
 
 
 @pytest.fixture
@@ -73,3 +74,62 @@ def test_a_gradebook_belongs_to_one_assignment(book, tmp_path):
         book.claim("other")
     with pytest.raises(GraderError, match="holds no gradebook.sqlite"):
         Gradebook.existing(tmp_path / "elsewhere")
+
+
+def test_an_adjustment_outlives_a_regrade_and_is_flagged_when_the_result_under_it_changes(book):
+    ids = book.register([entry("sam", "h1")])
+    grade(book, ids["sam"], stored("stops_at_epoch_limit"))  # 60: callback 0 of 20
+    made = book.adjust("sam", "callback", 15, "stops at 0.88 in my own run", "ta-lin")
+    assert (made.automatic, made.content_hash, made.author) == (0.0, "h1", "ta-lin")
+    (row,) = book.rows()
+    assert (row.score, row.adjustment, row.adjusted_score, row.needs_review) == (60.0, 15.0, 75.0, False)
+    grade(book, ids["sam"], stored("stops_at_epoch_limit"))  # a regrade with the same result keeps it, unflagged
+    (row,) = book.rows()
+    assert (row.attempts, row.adjusted_score, row.needs_review) == (2, 75.0, False)
+    grade(book, ids["sam"], stored("passes_as_module"))  # the automatic result changed: still applied, flagged
+    (row,) = book.rows()
+    assert (row.score, row.adjusted_score, row.needs_review) == (100.0, 100.0, True)  # 20 + 15 is kept within the check's 20
+    book.adjust("sam", "callback", 0, "", "ta-lin")  # withdrawn
+    assert book.rows()[0].adjustments == () and len(book.adjustment_history("sam")) == 2
+
+
+def test_a_new_hand_in_flags_the_adjustment_for_review(book):
+    grade(book, book.register([entry("sam", "h1")])["sam"], stored("stops_at_epoch_limit"))
+    book.adjust("sam", "callback", 5, "partial credit", "ta")
+    grade(book, book.register([entry("sam", "h2")])["sam"], stored("stops_at_epoch_limit"))
+    (row,) = book.rows()
+    assert (row.content_hash, row.adjusted_score, row.needs_review) == ("h2", 65.0, True)
+
+
+def test_an_adjustment_needs_a_result_a_known_check_and_points_within_the_check(book):
+    ids = book.register([entry("sam"), entry("pia")])
+    grade(book, ids["sam"], stored("stops_at_epoch_limit"))
+    with pytest.raises(GraderError, match="pia has no finished grading"):
+        book.adjust("pia", "callback", 5, "", "ta")
+    with pytest.raises(GraderError, match="no check 'nonsense'. Use one of: model, callback"):
+        book.adjust("sam", "nonsense", 5, "", "ta")
+    with pytest.raises(GraderError, match="Check 'model' scored 20 of 20; \\+1 would give 21. Give --points between -20 and \\+0"):
+        book.adjust("sam", "model", 1, "", "ta")
+
+
+def test_hand_in_times_are_recorded_and_a_later_registration_keeps_them(book):
+    book.register([entry("sam")], {"sam": "2026-11-10T01:00:00+00:00"})
+    book.register([entry("sam")])
+    (row,) = book.rows()
+    assert row.handed_in == "2026-11-10T01:00:00+00:00"
+
+
+@pytest.mark.parametrize("planted", ["", "-wal", "-shm"])
+def test_a_link_planted_at_the_gradebook_or_its_journal_is_refused(tmp_path, planted):
+    target = tmp_path / "elsewhere.sqlite"
+    target.write_bytes(b"")
+    (tmp_path / f"{FILE}{planted}").symlink_to(target)
+    with pytest.raises(GraderError, match="symbolic link or not a regular file"):
+        Gradebook(tmp_path / FILE)
+    assert target.read_bytes() == b""
+
+
+def test_a_folder_at_the_journal_is_refused(tmp_path):
+    (tmp_path / f"{FILE}-wal").mkdir()
+    with pytest.raises(GraderError, match="not a regular file"):
+        Gradebook(tmp_path / FILE)

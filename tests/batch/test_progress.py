@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from grader.text import messages
 from grader.batch import progress
+from grader.text import batch as batch_words
 
 GRADED = {"status": "graded", "score": 100.0, "max_score": 100.0}
 CRASHED = {"status": "crashed", "score": 0.0, "max_score": 100.0}
@@ -19,7 +19,7 @@ class Terminal(io.StringIO):
 def test_eta_is_the_pace_so_far_times_what_is_left():
     assert progress.eta(elapsed=30.0, done=3, remaining=6) == 60.0
     assert progress.eta(elapsed=5.0, done=0, remaining=6) is None
-    assert [messages.duration(s) for s in (None, 7.4, 75, 3725)] == ["—", "7s", "1m15s", "1h02m"]
+    assert [batch_words.duration(s) for s in (None, 7.4, 75, 3725)] == ["—", "7s", "1m15s", "1h02m"]
 
 
 def test_plain_lines_count_done_failed_and_running():

@@ -6,23 +6,31 @@ import io
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from grader import api, cli
+from grader.api import choose_isolation
+from grader.batch import archives, intake
+from grader.batch import run as batch
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.pools import usable_cores
+from grader.batch.progress import Lines
+from grader.batch.worker import Outcome
+from grader.errors import GraderError
+from grader.options import Options
+from grader.sandbox.run import Limits
+
 from chromium import dump_dom, having, not_blank, screenshot
 from classroom import TRAINING, attempts, gradebook_rows, quick_class, report, training_class
 from conftest import ASSIGNMENT, ROOT, SUBMISSIONS
-from grader import cli
-from grader.batch import run as batch
-from grader.errors import GraderError
-from grader.batch.pools import usable_cores
-from grader.batch.gradebook import FILE, Gradebook
-from grader.batch.progress import Lines
-from grader.batch.worker import Outcome
+from hostile_entries import deadline, hostile_class
 
 
 def run_batch(source: Path, out: Path, *extra: str) -> int:
@@ -188,6 +196,79 @@ def test_ctrl_c_stops_the_workers_and_a_rerun_finishes(tmp_path):
     assert {a["state"] for a in attempts(tmp_path / "out")} <= {"finished", "interrupted"}
     assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
     assert_complete(tmp_path / "out", expected)
+
+
+class UnpackedAtStart:
+    """Progress that weighs the unpack folder when grading starts: by then intake has unpacked every archive."""
+
+    def __init__(self, inputs: Path):
+        self.inputs, self.bytes = inputs, -1
+
+    def start(self, total: int, skipped: int, note: str) -> None:
+        self.bytes = sum(path.lstat().st_size for path in self.inputs.rglob("*") if path.is_file() and not path.is_symlink())
+
+    def finished(self, student: str, report: dict, seconds: float, running: int) -> None:
+        pass
+
+    def running(self, count: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_hostile_class_folder_finishes_with_one_row_and_report_per_entry(tmp_path, monkeypatch, assignment):
+    cap = 3 * 2**20
+    monkeypatch.setattr(archives, "CLASS_MAX_BYTES", cap)
+    monkeypatch.setattr(archives, "CLASS_MAX_MEMBERS", 1000)
+    expected = {intake.shown(name): status for name, status in hostile_class(tmp_path / "class").items()}
+    out, progress = tmp_path / "out", UnpackedAtStart(tmp_path / "out" / "inputs")
+    options = Options(isolation=choose_isolation(), limits=Limits(30, 60, 2048, 512, 64, 50_000))
+    with deadline(600):  # a pipe that were opened would block here for ever
+        result = api.grade_batch(tmp_path / "class", assignment, out, options, jobs=2, progress=progress)
+
+    with sqlite3.connect(out / FILE) as db:
+        entry_of = {student: Path(source).name for student, source in db.execute("SELECT id, source FROM students")}
+    rows = gradebook_rows(out)
+    assert result.total == len(rows) == len(entry_of) == len(expected) == 9
+    assert {entry_of[student]: row.status for student, row in rows.items()} == expected
+    for student, row in rows.items():
+        assert (report(out, student)["status"], report(out, student)["message"]) == (row.status, row.message)
+    by_entry = {entry_of[student]: (student, row, report(out, student)) for student, row in rows.items()}
+    assert by_entry["submission.py"][1].message.startswith("submission.py is a named pipe (FIFO), not a regular file")
+    assert by_entry["sock.py"][1].message.startswith("sock.py is a UNIX socket, not a regular file")
+    assert (by_entry[".carol.py"][0], by_entry["__pycache__"][0], by_entry["\ufffd\ufffdname.py"][0]) == ("carol", "pycache", "name")
+    for entry, other in (("o'neil.py", "o(neil.py"), ("o(neil.py", "o'neil.py")):
+        student, row, written = by_entry[entry]
+        assert student.startswith("o_neil-") and f"comes from the entry {entry}. It is not o_neil because {other}" in written["notes"][-1]
+    assert by_entry["o(neil.py"][1].message.startswith("o(neil.py is empty") and "o'neil.py" in by_entry["o'neil.py"][1].message
+    for bomb in ("zip_bomb_a.zip", "zip_bomb_b.zip"):
+        assert by_entry[bomb][1].message.startswith(f"{bomb} was not unpacked in full: the archives of one batch may unpack 3 MB")
+    assert 0 < progress.bytes <= cap  # the first bomb filled the budget, the second got nothing
+    assert not (out / "inputs").exists()
+    (out / "inputs" / "students" / "gone").mkdir(parents=True)  # what a batch killed outright (SIGKILL) left
+    (out / "inputs" / "students" / "gone" / "work.py").write_text("x = 1\n")
+    with deadline(600):
+        again = api.grade_batch(tmp_path / "class", assignment, out, options, jobs=2, progress=progress)
+    assert (again.graded, again.skipped, gradebook_rows(out)) == (0, 9, rows)  # the same ids: every row kept
+    assert not (out / "inputs").exists()
+
+
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_batch_removes_what_it_unpacked(tmp_path, stop, code):
+    (tmp_path / "class").mkdir()
+    with zipfile.ZipFile(tmp_path / "class" / "ada.zip", "w") as archive:
+        archive.writestr("ada/work.py", (SUBMISSIONS / "hostile" / "batch" / "syntax_error.py").read_text())
+    shutil.copy(SUBMISSIONS / "hostile" / "long_sleep.py", tmp_path / "class" / "zed.py")
+    process = start_batch(tmp_path / "class", tmp_path / "out")
+    wait_for_reports(tmp_path / "out", 1, process)
+    assert (tmp_path / "out" / "inputs" / "students" / "ada" / "ada" / "work.py").is_file()
+    process.send_signal(stop)
+    process.communicate(timeout=120)
+    assert process.returncode == code
+    assert_no_workers_left(process.pid)
+    assert not (tmp_path / "out" / "inputs").exists()
+    assert {(a["student"], a["state"]) for a in attempts(tmp_path / "out")} == {("ada", "finished"), ("zed", "interrupted")}
 
 
 def forty_students(folder: Path) -> dict[str, str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import SUBMISSIONS
 from grader.batch import worker
 from grader.options import Options
 from grader.sandbox.run import Isolation, Limits
+
+from conftest import SUBMISSIONS
 
 
 def job(assignment, name: str = "syntax_error.ipynb", **changes) -> worker.Job:

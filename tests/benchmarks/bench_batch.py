@@ -71,9 +71,9 @@ def warm() -> None:
     """The reference's metrics and the decoded data, cached before any timing."""
     sys.path.insert(0, str(ROOT))
     from grader import pipeline
-    from grader.data import fashion_mnist as datasets
     from grader import spec as specs
     from grader.api import choose_isolation
+    from grader.data import fashion_mnist as datasets
     from grader.options import Options
 
     datasets.decoded()

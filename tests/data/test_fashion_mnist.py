@@ -10,7 +10,6 @@ import importlib.util
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -21,9 +20,10 @@ import numpy as np
 import pytest
 
 from grader.data import fashion_mnist as datasets
-from grader.data.fashion_mnist import FILES, DataSource, DatasetUnavailable
+from grader.data.fashion_mnist import FILES, DatasetUnavailable, DataSource
 
-from mirrors import DEBIAN, UPSTREAM_MTIME, official_bytes  # noqa: E402
+from mirrors import DEBIAN, official_bytes  # noqa: E402
+
 pytestmark = pytest.mark.skipif(
     not all((DEBIAN / n).is_file() for n in FILES),
     reason="needs the real data: apt-get install dataset-fashion-mnist",

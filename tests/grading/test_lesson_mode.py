@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, submission
 from grader import spec as specs
 from grader.api import choose_isolation, grade_to
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, main
 from grader.options import Options
+
+from conftest import ROOT, submission
 
 pytestmark = pytest.mark.slow
 

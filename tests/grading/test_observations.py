@@ -8,13 +8,17 @@ import pytest
 from grader.grading.observations import Malformed, parse, read
 
 VALID = {
-    "schema": 1,
+    "schema": 2,
     "phases": ["started", "execution", "training", "finished"],
     "execution": {"cells_run": 4, "missing_names": []},
     "training": {
         "fits": [
             {
                 "context": "training",
+                "model": 1,
+                "optimizer": 2,
+                "steps_per_epoch": 1875,
+                "steps_after_epoch": [1875, 3750],
                 "epochs_requested": 10,
                 "epochs_run": 2,
                 "history": {"accuracy": [0.8, 0.9], "loss": [0.5, None]},
@@ -29,6 +33,9 @@ VALID = {
         "model_saved": True,
     },
     "names": {"model": "create_and_compile_model", "callback": "EarlyStoppingCallback", "training": "train_fashion_mnist"},
+    "builder": {"type": "keras.src.models.sequential.Sequential", "keras_model": True, "saved": True},
+    "callback_class": "EarlyStoppingCallback",
+    "compatibility": [{"code": "bare_callback", "file": "<cell 7>", "line": 3, "text": "model.fit(x, y, callbacks=cb)"}],
     "finished": True,
 }
 
@@ -39,17 +46,19 @@ def test_a_valid_file_becomes_typed_observations(tmp_path):
     found = read(path)
     fit = found.training.graded_fit
     assert found.finished and fit.history["accuracy"] == (0.8, 0.9) and fit.history["loss"] == (0.5, None)
-    assert fit.stop.graded and fit.stop.epoch == 2 and fit.x_shape == (60000, 28, 28) and fit.x_max == 1.0
+    assert fit.stop.epoch == 2 and fit.stop.student and fit.x_shape == (60000, 28, 28) and fit.x_max == 1.0
+    assert (fit.model, fit.optimizer, fit.steps_per_epoch, fit.steps_after_epoch) == (1, 2, 1875, (1875, 3750))
+    assert found.training.expected_steps() == 2 * 1875 and found.training.epochs_trained == 2
+    assert found.builder.keras_model and found.builder.saved and found.callback_class == "EarlyStoppingCallback"
+    (adaptation,) = found.adaptations
+    assert (adaptation.code, adaptation.file, adaptation.line) == ("bare_callback", "<cell 7>", 3)
 
 
-def test_only_the_students_own_class_under_the_graded_name_is_the_graded_stop():
-    other_name = {**VALID, "names": {**VALID["names"], "callback": "myCallback"}}
-    assert not parse(other_name).training.graded_fit.stop.graded
-    keras_class = json.loads(json.dumps(VALID))
-    keras_class["training"]["fits"][0]["stop"]["student"] = False
-    assert not parse(keras_class).training.graded_fit.stop.graded
-    lesson = {**VALID, "names": {"model": None, "callback": None, "training": None}}
-    assert parse(lesson).training.graded_fit.stop.graded  # no graded name: the student's own class is enough
+def test_a_syntax_error_or_a_slow_translation_is_read_from_the_translation_phase():
+    syntax = parse({"schema": 2, "phases": ["started", "translation"],
+                    "translation": {"syntax_error": {"type": "SyntaxError", "message": "invalid syntax", "file": "<cell 7>", "line": 9}}})
+    assert syntax.translation_error.line == 9 and syntax.execution_error is None
+    assert parse({"schema": 2, "phases": ["translation"], "translation": {"too_slow": 20}}).translation_too_slow == 20
 
 
 def test_cells_passed_over_keep_their_cell_and_line():
@@ -66,7 +75,9 @@ def test_missing_file_is_none(tmp_path):
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda d: d.update(schema=2),
+        lambda d: d.update(schema=1),
+        lambda d: d["training"]["fits"][0].update(model="1"),
+        lambda d: d.update(compatibility={}),
         lambda d: d["training"]["fits"][0].update(epochs_run="2"),
         lambda d: d["training"]["fits"][0]["history"].update(accuracy=[True]),
         lambda d: d["training"]["fits"][0]["history"].update(accuracy=["0.99"]),

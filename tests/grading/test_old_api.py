@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from grader.grading import old_api as legacy_api
-from grader.text import messages
-from grader.grading.observations import StudentError
 from grader.grading.load import load
+from grader.grading.observations import StudentError
+from grader.text import messages
 
 
 def notebook(tmp_path, *sources):

@@ -8,19 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from chromium import by_id, dump_dom, elements, having, not_blank, screenshot, title
-from grader.reports import charts
-from grader.reports import html as html_report
 from grader.batch import summary
 from grader.batch.gradebook import FILE, Gradebook
-from grader.reports.report_json import from_json
+from grader.reports import charts
+from grader.reports import html as html_report
+from grader.reports.report import Report
+
+from chromium import by_id, dump_dom, elements, having, not_blank, screenshot, title
 from classroom import entry, stored
 from classroom import record as grade
 
 
 def page(tmp_path: Path, name: str, report: dict, assignment, student: str) -> Path:
     path = tmp_path / f"{name}.html"
-    path.write_text(html_report.render(from_json(report), assignment, student))
+    path.write_text(html_report.render(Report.from_json(report), assignment, student))
     return path
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import run as sandbox
-from grader.sandbox.run import (Isolation, Limits, Mount, Outcome, SandboxRun, SandboxSetupError,
-                            python_mounts, run, support)
+from grader.sandbox.run import Isolation, Limits, Mount, Outcome, SandboxRun, SandboxSetupError, python_mounts, run, support
 
 PY = sys.executable
 HAVE_BWRAP = support().isolation is Isolation.BWRAP

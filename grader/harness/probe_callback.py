@@ -1,0 +1,91 @@
+"""Try the student's callback class alone, on cases the grader drew.
+
+The evaluation process (``evaluate_model.py``) calls ``trial(job)`` after it has sent its
+measurements: from then on nothing it sends is taken as a measurement, so the student's code may
+run there. Only the submission's definitions run (imports, functions, classes and constant
+assignments: ``student_code.definitions_only``), never its training or data loading. Each case
+is a sequence of epoch logs: a small Keras model is fitted for that many epochs with a fresh
+instance of the class, and a callback placed before it puts the case's values into each epoch's
+logs, so the class sees a real fit. The only answer kept per case is the epoch in which training
+stopped (or none) and the error it raised, if any; the grader matches each answer to the case it
+sent and decides what it means. Imports nothing of the trusted grader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import compat  # noqa: E402  (sibling modules of the harness)
+import student_code  # noqa: E402
+
+
+def define(submission: dict) -> tuple[dict, list[dict]]:
+    """The submission's definitions, executed cell by cell; a definition that raises is passed over and noted."""
+    kind = submission["kind"]
+    namespace = student_code.student_module(kind, student_code.module_name(submission)).__dict__
+    problems = []
+    translated, problem = student_code.translate(submission, 20)  # the same budget as the graded run's
+    if problem is not None:
+        return namespace, []
+    for cell, _ in translated or []:
+        name = student_code.filename(kind, cell)
+        source = student_code.transform_magics(cell["source"]) if kind == "notebook" else cell["source"]
+        for code in student_code.definitions_only(source, name):
+            try:
+                exec(code, namespace)
+            except BaseException as error:  # student code: every failure is a value
+                problems.append({"cell": cell.get("number"), "error": student_code.describe_error(error)})
+    return namespace, problems[:20]
+
+
+def _model(keras, image_shape: list[int], classes: int):
+    model = keras.Sequential([keras.Input(shape=tuple(image_shape)), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def answer(keras, model, cls, case: dict, data) -> dict:
+    """Fit ``len(case["logs"])`` epochs from ``case["first_epoch"]``; the epoch (1-based, within the case) that stopped training."""
+    logs_by_epoch = case["logs"]
+    first = int(case.get("first_epoch", 0))
+
+    class Logs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs.clear()
+                logs.update(logs_by_epoch[epoch - first])
+
+    try:
+        callback = cls()
+        with contextlib.redirect_stdout(io.StringIO()):
+            history = model.fit(*data, batch_size=32, initial_epoch=first, epochs=first + len(logs_by_epoch),
+                                callbacks=[Logs(), callback], verbose=0)
+    except BaseException as error:  # student code
+        return {"id": case["id"], "error": student_code.describe_error(error)}
+    stopped = bool(getattr(model, "stop_training", False))
+    return {"id": case["id"], "stopped_at": len(history.epoch) if stopped else None}
+
+
+def trial(job: dict) -> dict:
+    """The class named in the job, tried on each case; what ``callback.json`` holds."""
+    namespace, problems = define(job["submission"])
+    names = [name for name in job["names"] if isinstance(namespace.get(name), type)]
+    result: dict = {"class": names[0] if names else None, "definition_errors": problems, "answers": []}
+    if names:
+        import keras
+        import numpy as np
+
+        adaptations = compat.Adaptations()
+        compat.allow_model_assignment(keras, adaptations)
+        keras.utils.set_random_seed(job["seed"])
+        generator = np.random.default_rng(job["seed"])
+        data = (generator.random((64, *job["image_shape"]), dtype="float32"), generator.integers(0, job["classes"], 64))
+        model = _model(keras, job["image_shape"], job["classes"])
+        result["answers"] = [answer(keras, model, namespace[names[0]], case, data) for case in job["cases"]]
+        result["compatibility"] = adaptations.found
+    return result

@@ -1,0 +1,18 @@
+"""Writing one report: report.json, report.md and report.html, into a folder opened safely."""
+
+from __future__ import annotations
+
+import json
+
+from grader.files import Folder
+from grader.reports import html
+from grader.reports.render import markdown
+from grader.reports.report import Report
+from grader.spec import AssignmentSpec
+
+
+def write(report: Report, folder: Folder, spec: AssignmentSpec, student: str = "") -> None:
+    """The three files, each written to a fresh temporary file and renamed into place (``grader.files``)."""
+    folder.write_text("report.json", json.dumps(report.to_json(), indent=2) + "\n")
+    folder.write_text("report.md", markdown(report))
+    folder.write_text("report.html", html.render(report, spec, student))
