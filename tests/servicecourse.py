@@ -146,7 +146,7 @@ def wait_done(url: str, credential: str, handin: dict[str, Any], seconds: float 
 def gradebook_attempts(course: Path) -> list[dict[str, Any]]:
     import sqlite3
 
-    with sqlite3.connect(course / "service" / "grades" / ASSIGNMENT / "gradebook.sqlite") as db:
+    with sqlite3.connect(course / "grades" / ASSIGNMENT / "gradebook.sqlite") as db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute("SELECT * FROM attempts ORDER BY id")]
 
@@ -154,7 +154,7 @@ def gradebook_attempts(course: Path) -> list[dict[str, Any]]:
 def handin_rows(course: Path) -> list[dict[str, Any]]:
     import sqlite3
 
-    with sqlite3.connect(course / "service" / "grades" / ASSIGNMENT / "gradebook.sqlite") as db:
+    with sqlite3.connect(course / "grades" / ASSIGNMENT / "gradebook.sqlite") as db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute("SELECT * FROM service_handins ORDER BY id")]
 

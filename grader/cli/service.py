@@ -59,13 +59,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def serve_command(arguments: argparse.Namespace) -> int:
     from grader import api, course
-    from grader.batch.pools import usable_cores
-    from grader.batch.run import threads_per_job
-    from grader.options import Options
+    from grader.options import Options, threads_per_job, usable_cores
     from grader.sandbox.run import Isolation
     from grader.service.app import Settings, serve
-    from grader.text import messages
     from grader.service.desk import Limits
+    from grader.text import messages
 
     jobs = arguments.jobs or usable_cores()
     if jobs < 1:

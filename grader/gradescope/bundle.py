@@ -57,7 +57,7 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = PLAIN) ->
 def setup_script(spec: AssignmentSpec) -> str:
     template = jinja2.Template((FILES / "setup.sh.j2").read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
-    return template.render(assignment=spec.name, data_commands=DATA[spec.dataset])
+    return template.render(assignment=spec.name, data_commands=DATA[spec.data.dataset])
 
 
 def build(spec: AssignmentSpec, out: Path, sandbox: str = "auto") -> Path:

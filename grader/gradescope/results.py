@@ -7,6 +7,7 @@ from typing import Any
 from grader.batch.export import gradescope
 from grader.batch.gradebook import Row
 from grader.checks.scoring import CheckResult
+from grader.course.book import CourseRow
 
 
 def results_json(report: dict[str, Any], student: str = "submission") -> dict[str, Any]:
@@ -16,7 +17,7 @@ def results_json(report: dict[str, Any], student: str = "submission") -> dict[st
               wall_seconds=None, finished_at=report["graded_at"], assignment_version=report["assignment_version"],
               grader_version=report["grader_version"], attempts=1, checks=tuple(CheckResult(**check) for check in report["checks"]),
               report=report)
-    return gradescope(row)
+    return gradescope(CourseRow(student, report["assignment"], None, True, "handed_in", None, row))
 
 
 def setup_fault(problem: str, max_score: float) -> dict[str, Any]:

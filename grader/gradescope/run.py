@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = grade(arguments.root, spec, config)
         results = results_json(report)
-        from grader.reports.report import markdown
-        from grader.reports.report_json import from_json
+        from grader.reports.render import markdown
+        from grader.reports.report import Report
 
-        print(markdown(from_json(report)))
+        print(markdown(Report.from_json(report)))
     except GraderError as problem:  # the container's fault, not the student's
         results = setup_fault(str(problem), spec.max_score)
         print(problem, file=sys.stderr)

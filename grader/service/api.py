@@ -100,7 +100,8 @@ async def hand_in(request: Request) -> Response:
     found = await read_handin(request, service.settings.limits.max_bytes)
     if isinstance(found, Refusal):
         return error(found.http_status, found.message)
-    accepted = await run_in_threadpool(service.desk.hand_in, who, *found)
+    assignment, file_name, data = found
+    accepted = await run_in_threadpool(service.desk.hand_in, who, assignment, file_name, data)
     if isinstance(accepted, Refusal):
         return error(accepted.http_status, accepted.message)
     return JSONResponse(await run_in_threadpool(status_of, request, accepted), status_code=201)

@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader.course import Course, CourseError
 from grader.options import Options
@@ -94,7 +94,7 @@ class Headers:
             return
         report = scope["path"].endswith((".html", "/report"))
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"content-security-policy", (REPORT_POLICY if report else APP_POLICY).encode()),
                          (b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff"),

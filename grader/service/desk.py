@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 
 from grader.batch.gradebook import Gradebook
-from grader.batch.intake import GRADABLE, UNSAFE
+from grader.batch.intake import GRADABLE
+from grader.batch.student_ids import UNSAFE
 from grader.course import CourseError, Student
 from grader.grading.load import MAX_BYTES
 from grader.service import handins

@@ -28,8 +28,8 @@ from grader.files import Folder
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options
 from grader.reports import html as html_report
-from grader.reports.report import markdown
-from grader.reports.report_json import from_json
+from grader.reports.render import markdown
+from grader.reports.report import Report
 from grader.service import handins
 from grader.service.handins import HandIn
 from grader.service.place import Place, read_upload
@@ -72,7 +72,7 @@ class EventPool(LocalPool):
 
 def write_reports(place: Place, spec: AssignmentSpec, handin: HandIn, data: dict[str, Any]) -> None:
     """The hand-in's report.json, .md and .html, then the same as the student's latest."""
-    report = from_json(data)
+    report = Report.from_json(data)
     files = {"report.json": json.dumps(data, indent=2) + "\n", "report.md": markdown(report),
              "report.html": html_report.render(report, spec, handin.student)}
     for folder in (place.handin_reports(spec.name, handin.id), place.grades(spec.name) / "reports" / handin.student):
@@ -160,7 +160,7 @@ class Dispatcher:
     def _dispatch(self, book: Gradebook, handin: HandIn, pool: LocalPool | DaskPool) -> None:
         spec, mark = self.specs[handin.assignment], self.fingerprints[handin.assignment]
         upload = Upload(handin.student, f"upload {handin.content_hash}", handin.file_name, handin.content_hash)
-        submission = book.register([upload])[handin.student]
+        submission = book.register([upload], handed_in={handin.student: handin.handed_in_at})[handin.student]
         earlier = None if handin.origin == "regrade" else book.last_finished(submission, mark)
         if earlier is not None:
             write_reports(self.place, spec, handin, json.loads(earlier["report"]))

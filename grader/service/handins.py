@@ -102,7 +102,9 @@ def add(book: Gradebook, student: str, file_name: str, digest: str, size: int, l
            "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
     values = (student, file_name, digest, size, origin, lateness.state, lateness.hours_late, lateness.penalty_percent,
               at.astimezone(timezone.utc).isoformat(timespec="milliseconds") if at else now())
-    return book.db.execute(sql, values).lastrowid
+    number = book.db.execute(sql, values).lastrowid
+    assert number is not None
+    return number
 
 
 def get(book: Gradebook, assignment: str, handin: int) -> HandIn | None:

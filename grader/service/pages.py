@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from grader.batch import export
+from grader.course.book import assignment_rows
 from grader.service.access import Identity
 from grader.service.api import class_view, read_handin, status_of
 from grader.service.auth import SESSION_COOKIE, csrf_ok, form_token, identity, start_session
@@ -39,7 +40,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     return HTMLResponse(html, status_code=status)
 
 
-async def not_found(request: Request, exc: HTTPException) -> Response:
+async def not_found(request: Request, exc: Exception) -> Response:
     return page(request, "message.html.j2", 404, title="Not found", message=text.NOT_FOUND)
 
 
@@ -84,13 +85,15 @@ async def hand_in(request: Request) -> Response:
         return who
     service = request.app.state.service
     found = await read_handin(request, service.settings.limits.max_bytes)
-    if not isinstance(found, Refusal) and not csrf_ok(request, (await request.form()).get("csrf", "")):
-        found = Refusal(403, text.BAD_CSRF)
-    if not isinstance(found, Refusal):
-        found = await run_in_threadpool(service.desk.hand_in, who, *found)
     if isinstance(found, Refusal):
         return await run_in_threadpool(_home, request, who, found)
-    return RedirectResponse(f"/a/{found.assignment}/handins/{found.id}", status_code=303)
+    if not csrf_ok(request, str((await request.form()).get("csrf", ""))):
+        return await run_in_threadpool(_home, request, who, Refusal(403, text.BAD_CSRF))
+    assignment, file_name, data = found
+    accepted = await run_in_threadpool(service.desk.hand_in, who, assignment, file_name, data)
+    if isinstance(accepted, Refusal):
+        return await run_in_threadpool(_home, request, who, accepted)
+    return RedirectResponse(f"/a/{accepted.assignment}/handins/{accepted.id}", status_code=303)
 
 
 def _visible(request: Request) -> tuple[Identity, HandIn] | Response:
@@ -221,13 +224,14 @@ async def export_file(request: Request) -> Response:
         return await not_found(request, HTTPException(404))
 
     def render() -> str:
+        course = request.app.state.service.settings.course
         with request.app.state.service.desk.book(assignment) as book:
-            rows = book.rows()
+            rows = assignment_rows(assignment, book.rows(), course.roster(), course.assignment(assignment))
         if name == "gradebook.csv":
             return export.gradebook_csv(rows)
         if name == "junit.xml":
             return export.junit(rows, assignment)
-        return json.dumps({row.student: export.gradescope(row) for row in rows if row.status != "pending"}, indent=2) + "\n"
+        return json.dumps({row.student: export.gradescope(row) for row in rows if row.row and row.status != "pending"}, indent=2) + "\n"
 
     body = await run_in_threadpool(render)
     return Response(body, media_type=EXPORTS[name], headers={"content-disposition": f'attachment; filename="{assignment}-{name}"'})

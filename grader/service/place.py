@@ -3,11 +3,12 @@
     COURSE/service/
         access.sqlite             tokens, sign-in codes and sessions, each secret stored as a hash
         uploads/<sha256>          every upload, named by its content; written once, never run here
-        grades/<assignment>/      a `grader batch --out` folder of its own: gradebook.sqlite (which
-                                  also holds the hand-in queue), summary.html, reports/<student>/
-                                  (the latest report), handins/<id>/ (each hand-in's report)
+    COURSE/grades/<assignment>/   the course's batch folder, the one `grader batch --course` writes:
+                                  gradebook.sqlite (which also holds the hand-in queue), summary.html,
+                                  reports/<student>/ (the latest report), handins/<id>/ (each hand-in's)
 
-``grader export COURSE/service/grades/ASSIGNMENT`` works on a grades folder as on any batch's.
+So the service's gradings are the course's: `grader export --course` and the course gradebook
+read them as they read a batch's.
 While the service runs it holds each grades folder's batch lock, so a `grader batch` cannot
 write into the same folder at the same time.
 """
@@ -51,7 +52,7 @@ class Place:
         return self.state / "uploads"
 
     def grades(self, assignment: str) -> Path:
-        return self.state / "grades" / assignment
+        return self.course.batch_of(assignment)
 
     def gradebook(self, assignment: str) -> Path:
         return self.grades(assignment) / GRADEBOOK
@@ -63,9 +64,8 @@ class Place:
         """Make the state folders (never through a link) and refuse databases that are links."""
         with Folder.open(self.state) as state:
             state.sub("uploads").close()
-            with state.sub("grades") as grades:
-                for assignment in self.course.assignments:
-                    grades.sub(assignment.name).close()
+        for assignment in self.course.assignments:
+            Folder.open(self.grades(assignment.name)).close()
         for path in [self.access, *(self.gradebook(a.name) for a in self.course.assignments)]:
             refuse_link(path)
 

@@ -20,7 +20,8 @@ Key = tuple[str, int]  # (assignment, hand-in id)
 
 class Board:
     def __init__(self) -> None:
-        self._lock, self._version, self._live = threading.Lock(), 0, {}
+        self._lock, self._version = threading.Lock(), 0
+        self._live: dict[Key, dict[str, Any]] = {}
         self.problem = ""  # a fault of the machine that holds the queue, for the instructors' page
 
     @property

@@ -37,6 +37,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +45,7 @@ ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(HERE)]
 
 from bench_batch import busy_seconds, machine, wait_for_idle  # noqa: E402
+
 from servicecourse import ASSIGNMENT, FAST, Server, call, hand_in, make_course, token, variant  # noqa: E402
 
 RESULTS = HERE / "results" / "service.json"
@@ -109,9 +111,10 @@ def overhead(scratch: Path, repeats: int) -> dict:
         tab.wait_for_url(f"{server.url}/")
         api_once(server.url, key, variant(FAST, files, "warm-up"))  # the server's first grading: reference cache, imports
         for number in range(repeats):  # alternate the ways, so a disturbance hits all of them
-            runs["grade"].append(measured(lambda: grade_once(variant(FAST, files, f"grade-{number}"))))
-            runs["api"].append(measured(lambda: api_once(server.url, key, variant(FAST, files, f"api-{number}"))))
-            runs["browser"].append(measured(lambda: browser_once(tab, server.url, key, variant(FAST, files, f"browser-{number}"))))
+            grade, api, browsed = (variant(FAST, files, f"{way}-{number}") for way in ("grade", "api", "browser"))
+            runs["grade"].append(measured(partial(grade_once, grade)))
+            runs["api"].append(measured(partial(api_once, server.url, key, api)))
+            runs["browser"].append(measured(partial(browser_once, tab, server.url, key, browsed)))
             print({way: found[-1]["seconds"] for way, found in runs.items()}, flush=True)
         chromium.close()
     medians = {way: round(statistics.median(run["seconds"] for run in found), 2) for way, found in runs.items()}
@@ -140,7 +143,7 @@ def throughput(scratch: Path, students: int) -> dict:
         return seconds, {"handins": len(accepted), "per_minute": round(60 * len(accepted) / seconds, 2)}
 
     def batch() -> tuple[float, dict]:
-        for student, path in work:  # one folder per hand-in, as `grader batch` takes a class
+        for _, path in work:  # one folder per hand-in, as `grader batch` takes a class
             (files / "class" / path.stem).mkdir()
             shutil.copy(path, files / "class" / path.stem / path.name)
         out = scratch / "throughput" / "batch"

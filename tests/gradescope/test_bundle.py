@@ -19,8 +19,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SUBMISSIONS
 from grader import cli
+
+from conftest import ROOT, SUBMISSIONS
 
 SCHEMA = json.loads((Path(__file__).with_name("results_schema.json")).read_text())
 FAST = ROOT / "tests" / "benchmarks" / "fast_submission.ipynb"

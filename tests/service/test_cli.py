@@ -9,6 +9,7 @@ from grader import cli
 from grader import course as courses
 from grader.service.access import Access
 from grader.service.place import Place
+
 from servicecourse import make_course
 
 

@@ -10,6 +10,7 @@ from grader import course as courses
 from grader.service.access import Identity
 from grader.service.desk import Desk, Limits, Refusal, file_name_of
 from grader.service.place import Place
+
 from servicecourse import ASSIGNMENT, FAST, make_course
 
 ALICE, BOB, PROF = Identity("alice", "student"), Identity("bob", "student"), Identity("prof", "instructor")
@@ -17,7 +18,10 @@ DUE = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 NOTEBOOK = FAST.read_bytes()
 
 
-def desk(tmp_path, limits: Limits = Limits(), late: str = "") -> Desk:
+DEFAULT_LIMITS = Limits()
+
+
+def desk(tmp_path, limits: Limits = DEFAULT_LIMITS, late: str = "") -> Desk:
     folder = make_course(tmp_path / "course", due="2030-06-01T12:00:00Z", late=late)
     place = Place(courses.load(folder))
     place.prepare()

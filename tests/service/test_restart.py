@@ -44,5 +44,5 @@ def test_twenty_hand_ins_survive_a_kill_and_a_restart(tmp_path):
     results = {(h["student"], h["file_name"].split("-")[1]): (h["result"]["status"], h["result"]["score"]) for h in done}
     assert {results[(s, "train.ipynb")] for s in STUDENTS} == {("graded", 40.0)}
     assert {results[(s, "quick.ipynb")] for s in STUDENTS} == {("error", 0.0)}
-    reports = course / "service" / "grades" / ASSIGNMENT / "handins"
+    reports = course / "grades" / ASSIGNMENT / "handins"
     assert sorted(int(path.name) for path in reports.iterdir()) == sorted(row["id"] for row in rows)
