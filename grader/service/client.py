@@ -82,7 +82,8 @@ def describe(handin: dict[str, Any]) -> str:
         return f"queued (number {handin['position']})" if handin.get("position") else "queued"
     live = handin.get("live") or {}
     epochs = live.get("epochs") or []
-    last = f", epoch {epochs[-1]['epoch']}: accuracy {epochs[-1]['accuracy']:.3f}" if epochs and epochs[-1].get("accuracy") is not None else ""
+    accuracy = epochs[-1].get("accuracy") if epochs else None
+    last = f", epoch {epochs[-1]['epoch']}: accuracy {accuracy:.3f}" if isinstance(accuracy, (int, float)) else ""
     return f"{handin['state']}{': ' + live['stage'] if live.get('stage') else ''}{last}"
 
 

@@ -10,12 +10,21 @@ update only when there is one.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from typing import Any
 
 STAGES = ("queued", "loading", "running", "evaluating", "scoring", "done")
+MAX_EPOCHS = 1000  # shown per grading; the training's own numbers come from the sandbox, so they are only shown, never trusted
 Key = tuple[str, int]  # (assignment, hand-in id)
+
+
+def _number(value: Any) -> float | int | None:
+    """A finite number, or None: what the page shows of an event's value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
 
 
 class Board:
@@ -45,8 +54,8 @@ class Board:
                 return
             if event.get("kind") == "stage" and event.get("stage") in STAGES:
                 live["stage"] = event["stage"]
-            elif event.get("kind") == "epoch" and isinstance(event.get("epoch"), int):
-                live["epochs"].append({name: event.get(name) for name in ("epoch", "of", "accuracy", "loss")})
+            elif event.get("kind") == "epoch" and isinstance(event.get("epoch"), int) and len(live["epochs"]) < MAX_EPOCHS:
+                live["epochs"].append({name: _number(event.get(name)) for name in ("epoch", "of", "accuracy", "loss")})
             elif event.get("kind") == "check" and isinstance(event.get("id"), str):
                 live["checks"].append({"id": event["id"], "passed": bool(event.get("passed"))})
             else:

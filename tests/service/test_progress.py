@@ -43,3 +43,10 @@ def test_a_waiting_page_wakes_on_a_change():
         return await waiting
 
     assert asyncio.run(wait_and_change()) == 1
+
+
+def test_an_epochs_values_are_numbers_or_nothing():
+    board = Board()
+    board.started(KEY)
+    board.event(KEY, {"kind": "epoch", "epoch": 1, "of": "ten", "accuracy": float("nan"), "loss": "<script>"})
+    assert board.live(KEY)["epochs"] == [{"epoch": 1, "of": None, "accuracy": None, "loss": None}]

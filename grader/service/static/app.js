@@ -9,8 +9,8 @@ function element(tag, text, attributes) {
   return found;
 }
 
-function score(result) {
-  return result ? `${result.status}, ${result.adjusted_score}/${result.max_score}` : "";
+function shown(value) {
+  return typeof value === "number" ? value.toFixed(3) : "–";
 }
 
 function showError(message) {
@@ -52,7 +52,7 @@ function showHandin(status) {
   document.getElementById("stage").textContent = status.live && status.live.stage !== status.state ? ` (${status.live.stage})` : "";
   const epochs = document.getElementById("epochs");
   epochs.replaceChildren(...((status.live && status.live.epochs) || []).map((e) =>
-    element("li", `epoch ${e.epoch}${e.of ? ` of ${e.of}` : ""}: accuracy ${Number(e.accuracy).toFixed(3)}, loss ${Number(e.loss).toFixed(3)}`, { class: "epoch" })));
+    element("li", `epoch ${e.epoch}${e.of ? ` of ${e.of}` : ""}: training accuracy ${shown(e.accuracy)}, loss ${shown(e.loss)}`, { class: "epoch" })));
   const result = document.getElementById("result");
   if (status.result) {
     result.replaceChildren(`${status.result.status}: `, element("strong", `${status.result.adjusted_score} / ${status.result.max_score}`, { id: "score" }));
