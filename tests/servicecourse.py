@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -160,9 +161,9 @@ def handin_rows(course: Path) -> list[dict[str, Any]]:
 
 
 def variant(source: Path, folder: Path, label: str) -> Path:
-    """A copy of a notebook with one more markdown cell: the same work, a different file (no cached grading applies)."""
+    """A copy of a notebook with one more markdown cell: the same work, a different file (no kept report applies, ever)."""
     notebook = json.loads(source.read_text())
-    notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": [f"Handed in by {label}."]})
+    notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": [f"Handed in by {label} ({uuid.uuid4().hex})."]})
     path = folder / f"{label}{source.suffix}"
     path.write_text(json.dumps(notebook))
     return path

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.batch import summary
@@ -171,8 +171,9 @@ class Dispatcher:
         attempt = book.start(submission, spec.version, mark)
         handins.start(book, handin.id, submission, attempt)
         key = (handin.assignment, handin.id)
+        options = replace(self.options, regrade=True) if handin.origin == "regrade" else self.options  # a regrade runs again
         job = Job(handin.student, handin.file_name, read_upload(self.place, handin.content_hash), spec.name, str(spec.folder),
-                  self.options, spec.overrides)
+                  options, spec.overrides)
         self.board.started(key, "loading" if EVENTS and isinstance(pool, EventPool) else "running")  # without events: grading, no detail
         handle = pool.submit(job, lambda event: self.board.event(key, event)) if isinstance(pool, EventPool) else pool.submit(job)
         self.inflight[handle] = Running(handin.assignment, handin.id, attempt, handin.student)
