@@ -25,6 +25,7 @@ import jinja2
 import nbformat
 
 from grader.authoring import assign
+from grader.checks.facts import Names
 from grader.errors import GraderError
 from grader.text import validation as validation_words
 
@@ -32,13 +33,6 @@ TEMPLATES = Path(__file__).resolve().parent / "assignment_template"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 CELL = re.compile(r"# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*")
 REFERENCE_TEMPLATE = "solution.ipynb.j2"
-
-
-@dataclass(frozen=True)
-class Names:
-    model: str
-    callback: str
-    training: str
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""The closed, ordered set of outcomes a grading run can end in.
+"""The closed set of outcomes a grading run can end in.
 
-Every stage returns one of these with a message instead of raising. The order
-of the members is their precedence: when two stages report trouble, the
-report's headline is the one listed first.
+Every stage returns one of these with a message instead of raising. The members are listed from
+the grader's own fault down to a run that reached its end; ``grading/run.py`` ``verdict`` decides,
+in that order, which one names a run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ class Status(Enum):
     """Why grading ended; ``GRADED`` means it ran to its end."""
 
     INTERNAL = "internal"  # a fault of the grader itself; the report says so
-    REFUSED = "refused"  # no sandbox could start and --sandbox none was not given
     INVALID = "invalid"  # the file cannot be read as a submission
     CRASHED = "crashed"  # the process running the student's code died
     MEMORY = "memory"  # memory limit breached
@@ -25,10 +24,6 @@ class Status(Enum):
     GRADED = "graded"  # grading ran to its end; the checks decide the score
 
     @property
-    def precedence(self) -> int:
-        return list(Status).index(self)
-
-    @classmethod
-    def headline(cls, *statuses: Status) -> Status:
-        """The status that names the run: the most severe one given."""
-        return min(statuses, key=lambda status: status.precedence)
+    def student_caused(self) -> bool:
+        """Whether the submission, not the grader, is why grading stopped short (``GRADED`` is not a stop)."""
+        return self not in (Status.INTERNAL, Status.GRADED)

@@ -189,9 +189,10 @@ def compared_cases(spec: AssignmentSpec) -> tuple[Any, ...]:
     return (found,) if found else ()
 
 
-def validate_all(names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None) -> tuple[Validation, ...]:
-    """Each named assignment (all known ones when none is named), one after the other."""
-    loaded = [specs.load(name) for name in names or specs.available()]
+def validate_all(names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None,
+                 course: Path | None = None) -> tuple[Validation, ...]:
+    """Each named assignment (all known ones, a course's own included, when none is named), one after the other."""
+    loaded = [specs.load(name, course=course) for name in names or specs.available(course)]
     for spec in loaded:
         cases(spec)  # every malformed expected.toml before any grading
     return tuple(validate(spec, options, out / spec.name, jobs, progress) for spec in loaded)

@@ -289,6 +289,20 @@ def test_without_a_sandbox_grading_refuses_unless_told_and_then_says_so(monkeypa
     assert "Graded WITHOUT a sandbox (--sandbox none)" in (out / "report.md").read_text()
 
 
+def test_a_student_checking_their_own_notebook_without_a_sandbox_gets_a_one_line_notice(monkeypatch, tmp_path, capsys):
+    """grader check is a student's own code on their own machine (macOS, Windows, lab machines): it runs, and says how."""
+    from grader import api
+    from grader.sandbox.run import SandboxSupport
+
+    monkeypatch.setattr(api, "support", lambda: SandboxSupport(None, "-", "-", ("bwrap not found on PATH",)))
+    code = cli.main(["check", str(submission("exits_early.py")), "-a", ASSIGNMENT, "--out", str(tmp_path / "out")])
+    assert code == cli.EXIT_BELOW_FULL
+    error = capsys.readouterr().err
+    assert "No sandbox can start on this machine, so your notebook runs unprotected, as it does in Jupyter" in error
+    assert "WARNING" not in error and json.loads((tmp_path / "out" / "report.json").read_text())["sandbox"] == "none"
+    assert cli.main(["batch", str(tmp_path), "-a", ASSIGNMENT, "-o", str(tmp_path / "batch")]) == cli.EXIT_USAGE  # others' work: refused
+
+
 def test_doctor_lists_the_sandbox_and_every_limit(capsys):
     assert cli.main(["doctor"]) == cli.EXIT_OK
     shown = capsys.readouterr().out

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grader.cli import EXIT_BELOW_FULL, EXIT_OK, EXIT_USAGE, main, report_folders
 from grader.data import fashion_mnist as datasets
 
@@ -47,7 +49,65 @@ def test_check_finds_the_assignment_in_the_notebook_and_fails_the_starter(capsys
 
 def test_check_of_a_module_needs_the_assignment_named(capsys):
     assert main(["check", str(submission("kernel_dies.py"))]) == EXIT_USAGE
-    assert "Pass --assignment NAME" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "kernel_dies.py is a Python module, and only a notebook can name its assignment" in err
+    assert "--assignment NAME`. Known assignments: fashion_mnist_callback," in err
+
+
+def usage_error(capsys, *argv: str) -> str:
+    """What `grader ARGV` says on standard error; it must exit with 2 and print nothing else."""
+    assert main(list(argv)) == EXIT_USAGE
+    shown = capsys.readouterr()
+    assert shown.out == ""
+    return " ".join(shown.err.split())
+
+
+def test_check_says_what_is_wrong_with_the_path_before_grading(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "week2").mkdir()
+    (tmp_path / "week2" / "C1W2_Assignment.ipynb").write_text("{}")
+    (tmp_path / "blank.ipynb").write_text(" \n")
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    assert usage_error(capsys, "check", "missing.ipynb").startswith(
+        f"grader: missing.ipynb: there is no such file in the current folder ({tmp_path}). Check the name (`ls` lists what is there)")
+    assert "Not checked" not in usage_error(capsys, "check", "missing.py", "-a", ASSIGNMENT)
+    assert "there is no such file in week2. Did you mean C1W2_Assignment.ipynb?" in usage_error(capsys, "check", "week2/C1W2_Assignmnt.ipynb")
+    assert "nodir/x.ipynb: the folder nodir does not exist" in usage_error(capsys, "check", "nodir/x.ipynb")
+    assert "notes.txt/x.ipynb: notes.txt is a file, not a folder" in usage_error(capsys, "check", "notes.txt/x.ipynb")
+    assert "week2 is a folder, but `grader check` takes a file. Pass the notebook (.ipynb) or module (.py) itself, e.g. `grader check week2/C1W2_Assignment.ipynb`." in (
+        usage_error(capsys, "check", "week2"))
+    assert f"{submission('empty.ipynb')} is empty (0 bytes), so there is nothing to check" in usage_error(capsys, "check", str(submission("empty.ipynb")))
+    assert "blank.ipynb is empty (2 bytes of blank space)" in usage_error(capsys, "check", "blank.ipynb", "-a", ASSIGNMENT)
+    assert "notes.txt: the grader reads Jupyter notebooks (.ipynb) and Python modules (.py), not '.txt'" in usage_error(capsys, "check", "notes.txt")
+    assert "/dev/null is a character device, not an ordinary file" in usage_error(capsys, "check", "/dev/null", "-a", ASSIGNMENT)
+    (tmp_path / "gone.ipynb").symlink_to(tmp_path / "moved.ipynb")
+    assert f"gone.ipynb is a link to {tmp_path / 'moved.ipynb'}, which does not exist" in usage_error(capsys, "check", "gone.ipynb")
+
+
+def test_grade_checks_every_path_before_grading_any(tmp_path, capsys):
+    out = tmp_path / "out"
+    err = usage_error(capsys, "grade", str(submission("empty.ipynb")), str(tmp_path / "missing.py"), "-a", ASSIGNMENT, "-o", str(out))
+    assert f"{tmp_path / 'missing.py'}: there is no such file in {tmp_path}" in err
+    assert not out.exists()  # empty.ipynb, first, was not graded either
+    assert f"use `grader batch {submission('empty.ipynb').parent} --assignment NAME --out DIR`" in (
+        usage_error(capsys, "grade", str(submission("empty.ipynb").parent), "-a", ASSIGNMENT, "-o", str(out)))
+    (tmp_path / "taken").write_text("x")
+    assert f"--out {tmp_path / 'taken'} is a file, not a folder" in usage_error(capsys, "grade", str(submission("empty.ipynb")), "-a", ASSIGNMENT, "-o", str(tmp_path / "taken"))
+    assert "--threads -2: give 1 or more" in usage_error(capsys, "grade", str(submission("empty.ipynb")), "-a", ASSIGNMENT, "-o", str(out), "--threads", "-2")
+
+
+def help_of(capsys, *command: str) -> str:
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_states_the_real_defaults(capsys):
+    assert "--threads THREADS TensorFlow threads per run (default: cores ÷ jobs, at least 1;" in help_of(capsys, "batch")
+    for command in ("grade", "check"):
+        assert "TensorFlow threads per run (default: not set, so TensorFlow picks: one per core)" in help_of(capsys, command)
+    assert "TensorFlow threads per grading (default: cores ÷ jobs, at least 1)" in help_of(capsys, "validate")
+    assert "TensorFlow's choice" not in help_of(capsys, "batch") + help_of(capsys, "validate")
 
 
 def test_several_submissions_get_distinct_report_folders():
@@ -81,3 +141,26 @@ def test_a_grader_fault_still_writes_a_report_and_exits_3(tmp_path, monkeypatch,
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "internal" and report["score"] == 0
     assert "not your fault" in report["message"] and "ZeroDivisionError" in report["output"]
+
+
+@pytest.mark.slow
+def test_check_streams_the_model_verdict_then_each_epoch_while_training_runs(tmp_path):
+    """Read as it arrives: the early model verdict, the epochs one by one, then the report."""
+    import time
+
+    fast = ROOT / "tests" / "benchmarks" / "fast_submission.ipynb"
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "grader", "check", str(fast), "-a", ASSIGNMENT, "--out", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        seen.append((time.monotonic() - started, line.rstrip()))
+    process.wait(timeout=600)
+    lines = [line for _, line in seen]
+    model = next(index for index, line in enumerate(lines) if line.startswith("  PASS  model:") or line.startswith("  FAIL  model:"))
+    epochs = [index for index, line in enumerate(lines) if line.startswith("  epoch ")]
+    assert epochs and model < epochs[0], lines
+    assert lines[epochs[0]].startswith("  epoch 1/") and "accuracy" in lines[epochs[0]]
+    finished = json.loads((tmp_path / "report.json").read_text())
+    assert len(epochs) == finished["metrics"]["epochs_run"]
+    assert seen[epochs[0]][0] < seen[-1][0]  # printed while the grading went on, not all at the end

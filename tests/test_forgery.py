@@ -132,3 +132,12 @@ def test_magics_too_slow_to_translate_are_an_invalid_submission_not_a_grader_fau
     assert graded.report["status"] == "invalid" and graded.report["score"] == 0
     assert "took longer than 1 seconds" in graded.report["message"] and graded.seconds < 60
     assert json.dumps(graded.report).count("internal") == 0
+
+
+def test_every_printed_line_reaches_the_report_within_the_output_limit(assignment, tmp_path):
+    """Nothing is cut from the middle of what a run printed: 5,000 numbered lines, well under the limit, all kept."""
+    chatty = tmp_path / "chatty.py"
+    chatty.write_text("for number in range(1, 5001):\n    print(f'line {number:05d}')\nraise SystemExit('done')\n")
+    report = grade(chatty, assignment, tmp_path / "graded" if (tmp_path / "graded").mkdir() is None else tmp_path, **ROOMY).report
+    lines = [line for line in report["output"].splitlines() if line.startswith("line ")]
+    assert lines == [f"line {number:05d}" for number in range(1, 5001)] and not report["output_truncated"]

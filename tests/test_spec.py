@@ -145,3 +145,19 @@ def test_a_bad_override_names_the_flag_and_the_fix(setting, fix):
         specs.with_overrides(specs.load("mnist_callback"), setting)
     assert "--set" in str(raised.value) or "callback" in str(raised.value)
     assert fix in str(raised.value)
+
+
+def test_a_course_folders_assignments_are_listed_and_resolve_by_name(tmp_path, monkeypatch, capsys):
+    from grader.cli import main
+
+    course = tmp_path / "course"
+    (course / "assignments" / "week_9").mkdir(parents=True)
+    (course / "course.toml").write_text('[course]\ntitle = "T"\n')
+    text = SHIPPED.read_text().replace('name = "fashion_mnist_callback"', 'name = "week_9"').replace('title = "Fashion MNIST: a callback that stops training"', 'title = "Week 9"')
+    (course / "assignments" / "week_9" / "assignment.toml").write_text(text)
+    assert main(["list", "--course", str(course)]) == 0 and "week_9\tWeek 9" in capsys.readouterr().out
+    monkeypatch.chdir(course / "assignments")  # an author inside the course repository: found upward
+    assert main(["list"]) == 0 and "week_9\tWeek 9" in capsys.readouterr().out
+    assert specs.load("week_9", course=course).folder == (course / "assignments" / "week_9").resolve()
+    with pytest.raises(AssignmentSpecError, match="no assignment named 'week_9'"):
+        specs.load("week_9")  # grading commands take --course explicitly

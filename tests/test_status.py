@@ -1,13 +1,11 @@
 from grader.status import Status
 
 
-def test_headline_is_the_most_severe_status():
-    assert Status.headline(Status.GRADED, Status.TIMEOUT, Status.ERROR) is Status.TIMEOUT
-    assert Status.headline(Status.GRADED) is Status.GRADED
-    assert Status.headline(Status.OUTPUT, Status.INTERNAL) is Status.INTERNAL
-
-
 def test_values_are_whole_lowercase_words():
     for status in Status:
         assert status.value.replace("_", "").isalpha() and status.value == status.value.lower()
     assert Status.GRADED.value == "graded"
+
+
+def test_only_the_grader_itself_is_not_the_students_doing():
+    assert [status for status in Status if not status.student_caused] == [Status.INTERNAL, Status.GRADED]

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,7 +62,7 @@ CREATE INDEX IF NOT EXISTS attempts_by_submission ON attempts (submission, state
 COLUMNS_ADDED = {"submissions": {"handed_in": "TEXT"}}  # columns newer than the first gradebooks
 CURRENT = """
 SELECT st.id AS student, su.file_name, su.content_hash, su.handed_in, a.*,
-       (SELECT count(*) FROM attempts x JOIN submissions y ON x.submission = y.id WHERE y.student = st.id) AS attempts
+       (SELECT count(*) FROM attempts x JOIN submissions y ON x.submission = y.id WHERE y.student = st.id AND x.state = 'finished') AS attempts
 FROM students st JOIN submissions su ON su.id = st.current_submission
 LEFT JOIN attempts a ON a.id = (SELECT max(id) FROM attempts WHERE submission = su.id AND state = 'finished')
 ORDER BY st.id
@@ -88,7 +89,7 @@ class Row:
     finished_at: str
     assignment_version: str
     grader_version: str
-    attempts: int
+    attempts: int  # finished gradings of any of the student's hand-ins; interrupted ones do not count
     checks: tuple[CheckResult, ...]
     report: dict[str, Any] | None
     handed_in: str = ""  # ISO time the hand-in arrived, when a course says (see grader.course.handins)
@@ -183,15 +184,21 @@ class Gradebook:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _transaction(self, statements: Iterable[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction; rolled back on any exception, including a signal that lands after COMMIT."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            cursors = [self.db.execute(sql, values) for sql, values in statements]
+            yield
             self.db.execute("COMMIT")
-            return cursors
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SIGTERM just after COMMIT: nothing is left to roll back
+                self.db.execute("ROLLBACK")
             raise
+
+    def _transaction(self, statements: Iterable[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
+        with self._immediate():
+            return [self.db.execute(sql, values) for sql, values in statements]
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -211,8 +218,7 @@ class Gradebook:
     def register(self, entries: Iterable[Any], handed_in: dict[str, str] | None = None) -> dict[str, int]:
         """Record who handed in what, now, and when they handed it in if known; returns each student's submission id."""
         seen, ids, handed_in = now(), {}, handed_in or {}
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate():
             for entry in entries:
                 self.db.execute("INSERT INTO students VALUES (?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, last_seen = excluded.last_seen",
                                 (entry.student, str(entry.source), seen, seen))
@@ -222,10 +228,6 @@ class Gradebook:
                 ids[entry.student] = self.db.execute("SELECT id FROM submissions WHERE student = ? AND file_name = ? AND content_hash = ?",
                                                      (entry.student, entry.file_name, entry.content_hash)).fetchone()[0]
                 self.db.execute("UPDATE students SET current_submission = ? WHERE id = ?", (ids[entry.student], entry.student))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return ids
 
     def last_finished(self, submission: int, fingerprint: str) -> sqlite3.Row | None:

@@ -1,24 +1,67 @@
 """Where a batch is: a live bar on a terminal, one plain line per submission otherwise.
 
-Both show done, failed (grading stopped early), running and the time left.
+Both show done, stopped early by the submission, grader faults, running and the time left.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Protocol
 
+from grader.batch.endings import Ending, tally
 from grader.text import batch as batch_words
 
 
-def eta(elapsed: float, done: int, remaining: int) -> float | None:
-    """Seconds left at the pace so far; None before the first result."""
-    return elapsed / done * remaining if done else None
+class Pace:
+    """Seconds left, from the durations of the gradings finished so far, shared among the slots.
+
+    A grading's typical length is the plain mean of the first ``1 / DURATION_WEIGHT`` durations, then
+    an exponentially weighted one (``DURATION_WEIGHT`` for the newest), so neither a run of quick
+    failures nor one long training swings it. At each result the work left is the waiting gradings
+    and half of each running one (on average they are half done), spread over the slots that still
+    have work; that gives a predicted end, which moves only part of the way (``END_WEIGHT``) towards
+    each new prediction. Between results the time left counts down with the clock instead of growing
+    with it. An entry with no measured time (nothing to grade) is counted done, not timed.
+    """
+
+    DURATION_WEIGHT = 0.1
+    END_WEIGHT = 0.3
+
+    def __init__(self, remaining: int, slots: int = 1, clock: Callable[[], float] = time.monotonic):
+        self.remaining, self.slots, self.clock = remaining, max(1, slots), clock
+        self.typical: float | None = None  # seconds one grading takes
+        self.end: float | None = None  # the predicted end, on ``clock``
+        self.timed = self.predictions = 0
+
+    def finished(self, seconds: float, running: int) -> None:
+        self.remaining = max(0, self.remaining - 1)
+        if seconds > 0:
+            self.timed += 1
+            self.typical = _towards(self.typical, seconds, max(self.DURATION_WEIGHT, 1 / self.timed))
+        if self.typical is None:
+            return
+        work = (self.remaining - min(running, self.remaining) / 2) * self.typical
+        predicted = self.clock() + work / min(self.slots, max(1, self.remaining))
+        self.predictions += 1
+        self.end = _towards(self.end, predicted, max(self.END_WEIGHT, 1 / self.predictions))
+
+    def left(self) -> float | None:
+        """Seconds left now; None before the first timed grading."""
+        if self.remaining == 0:
+            return 0.0
+        if self.end is None:
+            return None
+        return max(0.0, self.end - self.clock())
+
+
+def _towards(value: float | None, new: float, weight: float) -> float:
+    return new if value is None else value + weight * (new - value)
 
 
 class Progress(Protocol):
-    def start(self, total: int, skipped: int, note: str) -> None: ...
+    def start(self, total: int, skipped: int, note: str, slots: int = 1) -> None: ...
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None: ...
     def running(self, count: int) -> None: ...
     def stop(self) -> None: ...
@@ -26,18 +69,24 @@ class Progress(Protocol):
 
 class _Counts:
     def __init__(self) -> None:
-        self.total = self.skipped = self.done = self.failed = 0
-        self.began = time.monotonic()
+        self.total = self.skipped = 0
+        self.endings = tally(())
+        self.pace = Pace(0)
 
-    def start(self, total: int, skipped: int) -> None:
-        self.total, self.skipped, self.done, self.failed, self.began = total, skipped, 0, 0, time.monotonic()
+    def start(self, total: int, skipped: int, slots: int) -> None:
+        self.total, self.skipped, self.endings, self.pace = total, skipped, tally(()), Pace(total - skipped, slots)
 
-    def add(self, report: dict) -> None:
-        self.done += 1
-        self.failed += report["status"] != "graded"
+    def add(self, report: dict, seconds: float, running: int) -> None:
+        self.endings.update(tally((report["status"],)))
+        self.pace.finished(seconds, running)
 
-    def eta(self) -> float | None:
-        return eta(time.monotonic() - self.began, self.done, self.total - self.skipped - self.done)
+    @property
+    def done(self) -> int:
+        return sum(self.endings.values())
+
+    def line(self, student: str, report: dict, seconds: float, running: int) -> str:
+        return batch_words.progress_line(self.done, self.total - self.skipped, student, report["status"], report["score"], report["max_score"],
+                                         seconds, self.endings[Ending.STOPPED], self.endings[Ending.FAULT], running, self.pace.left())
 
 
 class Lines:
@@ -49,15 +98,13 @@ class Lines:
     def _print(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
-    def start(self, total: int, skipped: int, note: str) -> None:
-        self.counts.start(total, skipped)
+    def start(self, total: int, skipped: int, note: str, slots: int = 1) -> None:
+        self.counts.start(total, skipped, slots)
         self._print(note)
 
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None:
-        c = self.counts
-        c.add(report)
-        self._print(batch_words.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
-                                           report["max_score"], seconds, c.failed, running, c.eta()))
+        self.counts.add(report, seconds, running)
+        self._print(self.counts.line(student, report, seconds, running))
 
     def running(self, count: int) -> None:
         pass
@@ -67,7 +114,7 @@ class Lines:
 
 
 class Bar:
-    """A live bar (rich) on a terminal: done/total, failed, running, elapsed and ETA; one line per result above it."""
+    """A live bar (rich) on a terminal: done/total, stopped early, grader faults, running, elapsed and ETA; one line per result above it."""
 
     def __init__(self, stream: IO[str] | None = None):
         from rich.console import Console
@@ -75,26 +122,24 @@ class Bar:
 
         self.counts, self.console = _Counts(), Console(file=stream or sys.stderr)
         self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("failed {task.fields[failed]} · running {task.fields[running]}"),
-                            TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"), console=self.console)
-        self.task = self.bar.add_task("grading", total=0, failed=0, running=0, eta="—")
+                            TextColumn(batch_words.BAR_COUNTS), TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"), console=self.console)
+        self.task = self.bar.add_task("grading", total=0, stopped=0, faults=0, running=0, eta="—")
 
-    def start(self, total: int, skipped: int, note: str) -> None:
-        self.counts.start(total, skipped)
+    def start(self, total: int, skipped: int, note: str, slots: int = 1) -> None:
+        self.counts.start(total, skipped, slots)
         self.console.print(note, markup=False, highlight=False)
         self.bar.update(self.task, total=total - skipped)
         self.bar.start()
 
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None:
         c = self.counts
-        c.add(report)
-        line = batch_words.progress_line(c.done, c.total - c.skipped, student, report["status"], report["score"],
-                                      report["max_score"], seconds, c.failed, running, c.eta())
-        self.bar.console.print(line, markup=False, highlight=False)
-        self.bar.update(self.task, completed=c.done, failed=c.failed, running=running, eta=batch_words.duration(c.eta()))
+        c.add(report, seconds, running)
+        self.bar.console.print(c.line(student, report, seconds, running), markup=False, highlight=False)
+        self.bar.update(self.task, completed=c.done, stopped=c.endings[Ending.STOPPED], faults=c.endings[Ending.FAULT], running=running,
+                        eta=batch_words.duration(c.pace.left()))
 
     def running(self, count: int) -> None:
-        self.bar.update(self.task, running=count, eta=batch_words.duration(self.counts.eta()))
+        self.bar.update(self.task, running=count, eta=batch_words.duration(self.counts.pace.left()))
 
     def stop(self) -> None:
         self.bar.stop()

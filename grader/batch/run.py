@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import signal
 import sys
 import threading
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.batch import archives, intake, summary
+from grader.batch import archives, endings, intake, summary
 from grader.batch.gradebook import FILE, Gradebook
 from grader.batch.intake import Entry
 from grader.batch.pools import DaskPool, LocalPool
@@ -38,7 +39,7 @@ from grader.course import handins as course_handins
 from grader.course import pages as course_pages
 from grader.course.config import Course
 from grader.errors import GraderError
-from grader.files import Folder, write_text
+from grader.files import FILE_MODE, Folder, write_text
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options, threads_per_job, usable_cores
 from grader.reports.report import Report
@@ -49,6 +50,7 @@ from grader.text import batch as batch_words
 from grader.text import messages
 
 REPORTS, SUMMARY, INPUTS, LOCK = "reports", "summary.html", "inputs", ".batch.lock"
+CLAIMED = (LOCK, FILE, f"{FILE}-wal", f"{FILE}-shm")  # what a batch adds to its folder before it grades
 ALL = "all"
 
 
@@ -73,15 +75,65 @@ class BatchResult:
     def reports(self) -> Path:
         return self.out / REPORTS
 
+    @property
+    def by_ending(self) -> dict[str, dict[str, int]]:
+        """Every student's current status counted, grouped by whose doing it is (``endings``)."""
+        return {kind.value: counts for kind, counts in endings.by_ending(self.statuses).items()}
+
 
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    with open(out / LOCK, "w") as lock:
+    """One batch at a time in ``out``: the lock file is opened without following a link, and held."""
+    with Folder.open(out) as folder:
+        descriptor = os.open(LOCK, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE, dir_fd=folder.fd)
+    with os.fdopen(descriptor, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise GraderError(batch_words.batch_locked(out)) from None
         yield
+
+
+class _Start:
+    """Whether grading began; until it does, a failure takes back what the batch added to its folder."""
+
+    begun = False
+
+
+@contextmanager
+def _claimed(out: Path) -> Iterator[_Start]:
+    """``out`` made if need be and locked for this batch; a start that fails leaves it as it was found.
+
+    Until ``start.begun`` is set, a failure (no such source, an archive that does not unpack, another
+    assignment's gradebook, another batch writing there, Ctrl-C...) removes the lock file and gradebook
+    files this batch created, and the folders it made; nothing that was there before is touched.
+    """
+    made = [folder for folder in (*reversed(out.parents), out) if not os.path.lexists(folder)]
+    start = _Start()
+    try:
+        Folder.open(out).close()  # made with its parents; a link or a file there is refused
+        created = [name for name in CLAIMED if not os.path.lexists(out / name)]
+        with _locked(out):
+            try:
+                yield start
+            except BaseException:
+                if not start.begun:  # still locked: no other batch can have made these since
+                    for name in created:
+                        (out / name).unlink(missing_ok=True)
+                raise
+    except BaseException:
+        if not start.begun:
+            _remove_empty(made)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders``, deepest first, while they are empty."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 @contextmanager
@@ -230,16 +282,21 @@ def grade_batch(
         raise GraderError(batch_words.bad_jobs(jobs))
     if not options.threads and not cluster:
         options = replace(options, threads=threads_per_job(jobs))
-    out.mkdir(parents=True, exist_ok=True)
-    with _unwinds_on_sigterm(), _locked(out), Gradebook(out / FILE) as book, _unpack_space(out / INPUTS) as inputs:
+    with _unwinds_on_sigterm(), _claimed(out) as start, Gradebook(out / FILE) as book, _unpack_space(out / INPUTS) as inputs:
         book.claim(spec.name)
         book.close_interrupted()
         entries = intake.discover(Path(source), inputs, out)
-        ids = book.register(entries, course_handins.hand_in_times(Path(source), entries) if course else None)
-        run = _Run(book, spec, out, options, progress or for_stream(), entries, course)
-        todo = _plan(run, entries, ids, regrade)
         pool = DaskPool(cluster) if cluster else LocalPool(jobs)
-        run.progress.start(len(entries), len(entries) - len(todo), batch_words.batch_started(len(entries), len(entries) - len(todo), pool.slots(), options.threads, pool.where))
+        try:
+            ids = book.register(entries, course_handins.hand_in_times(Path(source), entries) if course else None)
+            run = _Run(book, spec, out, options, progress or for_stream(), entries, course)
+            todo = _plan(run, entries, ids, regrade)
+        except BaseException:
+            pool.close(abort=True)
+            raise
+        start.begun = True
+        slots, skipped = pool.slots(), len(entries) - len(todo)
+        run.progress.start(len(entries), skipped, batch_words.batch_started(len(entries), skipped, slots, options.threads, pool.where), slots=slots)
         try:
             for entry in [entry for entry in todo if entry.file is None]:
                 run.record_invalid(run.start(ids[entry.student]), entry)

@@ -77,6 +77,7 @@ class ModelFacts:
     probabilities: bool = False  # outputs ≥ 0 that sum to 1 per image
     compiled: bool = False
     loss: str | None = None
+    optimizer: str | None = None  # its class name, from the file's compile settings
     metrics: tuple[str, ...] = ()  # "keras:<name>" for Keras's own metrics, "custom:<name>:<class>" otherwise
     optimizer_steps: int = 0
     held_out_accuracy: float | None = None

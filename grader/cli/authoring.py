@@ -20,9 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate = commands.add_parser("validate", help="prove assignments grade as stated: the reference full marks twice, the starter 0 and what `grader assign` makes of the reference, each example its expected.toml")
     validate.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="names or folders (default: every assignment `grader list` shows)")
     validate.add_argument("--jobs", "-j", type=int, default=0, help="gradings at once (default: one per core)")
-    validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores // jobs)")
-    validate.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for the graded code (default: bwrap)")
+    validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores ÷ jobs, at least 1)")
+    validate.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for the graded code (default: bwrap; when it cannot start here, a message says what to install)")
     validate.add_argument("--out", "-o", type=Path, help="keep every case's reports here (default: a temporary folder)")
+    validate.add_argument("--course", type=Path, metavar="DIR", help="a course folder whose own assignments resolve by name (default: the nearest course.toml upward from here)")
     validate.set_defaults(run=validate_command)
     new = commands.add_parser("new", help="scaffold a new assignment that `grader validate` passes as it comes")
     new.add_argument("name", metavar="NAME", help="the assignment's name, e.g. week2_callback")
@@ -36,8 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     bundle = commands.add_parser("bundle", help="write what students may hold: the spec, checks, starter and the reference's metrics, never its solution")
     bundle.add_argument("assignment", metavar="ASSIGNMENT", help="name or folder")
     bundle.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="writes DIR/ASSIGNMENT/ (refused if it exists and is not empty)")
-    bundle.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for grading the reference when its metrics are not cached (default: bwrap)")
-    bundle.add_argument("--threads", type=int, default=0, help="TensorFlow threads for that grading (default: TensorFlow's choice)")
+    bundle.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for grading the reference when its metrics are not cached (default: bwrap; when it cannot start here, a message says what to install)")
+    bundle.add_argument("--threads", type=int, default=0, help="TensorFlow threads for that grading (default: not set, so TensorFlow picks: one per core)")
     bundle.add_argument("--rerun-reference", action="store_true", help="grade the reference again instead of using its cached metrics")
     bundle.set_defaults(run=bundle_command)
 
@@ -53,7 +54,10 @@ def validate_command(arguments: argparse.Namespace) -> int:
         print(validation_words.validated_case(spec, outcome), file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="grader-validate-") as scratch:
-        found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress)
+        from grader.course.config import find_upward
+
+        course = arguments.course or find_upward(Path.cwd())
+        found = validate.validate_all(arguments.assignments, options, arguments.out or Path(scratch), jobs, progress, course)
     print("\n\n".join(validation_words.validation_summary(validation) for validation in found))
     return EXIT_OK if all(validation.ok for validation in found) else EXIT_BELOW_FULL
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import api
-from grader.cli.common import EXIT_OK, add_grading_options, options_of, spec_of
+from grader.cli.common import EXIT_OK, add_grading_options, options_of, require_out, spec_of
 from grader.course.config import load as load_course
 from grader.errors import GraderError
 from grader.sandbox.run import Isolation
@@ -24,11 +24,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     batch.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
     batch.add_argument("--out", "-o", type=Path, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/ (default with --course: COURSE/grades/ASSIGNMENT)")
     batch.add_argument("--course", type=Path, metavar="DIR", help="a course folder (course.toml, roster.csv): hand-in times, late policy, the roster's rows")
-    batch.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core); TensorFlow threads per job default to cores // jobs")
+    batch.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core); each gets cores ÷ jobs TensorFlow threads unless --threads says otherwise")
     batch.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
     batch.add_argument("--regrade", nargs="?", const="all", metavar="STATUSES", help="grade again even if unchanged: all (the default), or a comma list of statuses such as internal,crashed")
     batch.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto", help="a live bar on a terminal, plain lines otherwise (default: auto)")
-    add_grading_options(batch)
+    add_grading_options(batch, threads_default="cores ÷ jobs, at least 1; with --cluster, each machine's cores ÷ its Dask worker threads")
     batch.set_defaults(run=batch_command)
     export = commands.add_parser("export", help="write gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook")
     export.add_argument("batch", type=Path, nargs="?", metavar="BATCH", help="the --out folder of `grader batch` (default with --course: every assignment of the course)")
@@ -65,6 +65,7 @@ def batch_command(arguments: argparse.Namespace) -> int:
     from grader.batch.progress import for_stream
 
     course, submissions, out, source = course_places(arguments)
+    require_out(out)
     spec = spec_of(arguments, str(source))
     options = options_of(arguments, spec)
     if options.isolation is Isolation.NONE:

@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import grader.cli.common as common  # the argument checks (require_*), before anything is graded
 from grader import api
 from grader.cli.common import EXIT_BELOW_FULL, EXIT_INTERNAL, EXIT_OK, add_grading_options, options_of, report_folders, spec_of
 from grader.sandbox.run import Isolation
@@ -23,14 +24,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_grading_options(grade)
     grade.set_defaults(run=grade_command)
     check = commands.add_parser("check", help="self-check one submission before handing it in")
-    check.add_argument("submission", type=Path, metavar="SUBMISSION")
+    check.add_argument("submission", type=Path, metavar="SUBMISSION", help="your .ipynb file (or a .py module, with --assignment)")
     check.add_argument("--assignment", "-a", help="assignment name or folder (default: read from the notebook)")
-    check.add_argument("--out", "-o", type=Path, help="also write the reports here")
+    check.add_argument("--out", "-o", type=Path, help="also write the reports here (default: shown only, kept nowhere)")
     add_grading_options(check)
     check.set_defaults(run=check_command)
 
 
 def grade_command(arguments: argparse.Namespace) -> int:
+    common.require_gradable(arguments.submissions, arguments.out)  # argument check: exit 2 before any grading
     spec = spec_of(arguments, arguments.assignment)
     options = options_of(arguments, spec)
     if options.isolation is Isolation.NONE:
@@ -46,15 +48,22 @@ def grade_command(arguments: argparse.Namespace) -> int:
 
 
 def check_command(arguments: argparse.Namespace) -> int:
+    common.require_checkable(arguments.submission, arguments.assignment, arguments.out)  # argument check: exit 2 before any grading
     if arguments.assignment:
         spec = spec_of(arguments, arguments.assignment)
     else:  # a name the notebook gives: looked up among the known assignments, never as a path
         spec = spec_of(arguments, api.assignment_of(arguments.submission), by_name_only=True)
-    options = options_of(arguments, spec)
+    options = options_of(arguments, spec, own_code=True)
     if options.isolation is Isolation.NONE:
-        print(messages.UNSANDBOXED, file=sys.stderr)
+        print(messages.OWN_CODE_UNSANDBOXED if arguments.sandbox == "auto" else messages.UNSANDBOXED, file=sys.stderr)
     print(messages.checking(arguments.submission, spec), file=sys.stderr)
+
+    def progress(event: dict) -> None:
+        line = messages.progress_event(event)
+        if line:
+            print(line, file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
-        report = api.grade_to(arguments.submission, spec, arguments.out or Path(scratch), options)
+        report = api.grade_to(arguments.submission, spec, arguments.out or Path(scratch), options, progress)
     print(api.terminal(report))
     return EXIT_OK if report.score == report.max_score else EXIT_BELOW_FULL

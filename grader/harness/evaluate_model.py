@@ -254,10 +254,13 @@ def main(job_path: str) -> int:
     send = Results().send
     early: dict = {}
     ready, untrained_ready = Path(job["ready"]), Path(job["untrained_ready"])
-    while not ready.exists():  # the untrained model may arrive while the student's code still trains
+    while True:  # the untrained model may arrive while the student's code still trains, or just before ready
+        done = ready.exists()
         if untrained_ready.exists() and not early:
             early = {"untrained": measure(job, {"file": job["untrained"], "role": "untrained"}, arrays, keras)}
             send("early.json", json.dumps({"models": early}, allow_nan=False, default=str).encode())
+        if done:
+            break
         time.sleep(0.02)
     manifest = json.loads(Path(job["manifest"]).read_text())
     files = {spec["name"]: spec["file"] for spec in manifest["models"]}

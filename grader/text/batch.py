@@ -13,7 +13,6 @@ from grader.text.messages import _tail
 
 STATUS_LABELS = {
     "internal": "The grader itself failed",
-    "refused": "No sandbox could start",
     "invalid": "Not a gradable submission",
     "crashed": "The student's process died",
     "memory": "Over the memory limit",
@@ -87,18 +86,33 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def progress_line(done: int, total: int, student: str, status: str, score: float, max_score: float, seconds: float, failed: int, running: int, eta: float | None) -> str:
+BAR_COUNTS = "stopped early {task.fields[stopped]} · grader faults {task.fields[faults]} · running {task.fields[running]}"
+
+
+def progress_line(done: int, total: int, student: str, status: str, score: float, max_score: float, seconds: float,
+                  stopped: int, faults: int, running: int, eta: float | None) -> str:
     width = len(str(total))
     return (
         f"[{done:>{width}}/{total}] {student}: {status} {score:g}/{max_score:g} in {seconds:.1f}s"
-        f" · failed {failed} · running {running} · ETA {duration(eta)}"
+        f" · stopped early {stopped} · grader faults {faults} · running {running} · ETA {duration(eta)}"
     )
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in counts.items())
+
+
 def batch_done(result: Any) -> str:
-    counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items())) or "nothing"
+    """The final line: what this run did, then every student's current result by whose doing it is."""
+    grouped = result.by_ending
+    graded, stopped, faults, pending = (sum(grouped[key].values()) for key in ("graded", "stopped", "fault", "pending"))
+    parts = [f"{graded} graded to the end"]
+    parts += [f"{stopped} stopped early by the submission ({_counts(grouped['stopped'])})"] if stopped else []
+    parts += [f"{faults} grader fault(s) ({_counts(grouped['fault'])}: not the students' doing; "
+              f"`--regrade {','.join(grouped['fault'])}` grades them again)"] if faults else []
+    parts += [f"{pending} not graded yet"] if pending else []
     return (
-        f"Graded {result.graded} and kept {result.skipped} of {result.total} submissions ({counts}) in {duration(result.seconds)}.\n"
+        f"Graded {result.graded} and kept {result.skipped} of {result.total} submissions in {duration(result.seconds)}: {'; '.join(parts)}.\n"
         f"  gradebook: {result.gradebook}\n  summary:   {result.summary}\n  reports:   {result.reports}/<student>/report.html\n"
         f"  export:    grader export {result.out}"
     )
@@ -108,3 +122,14 @@ def exported(paths: Sequence[Path]) -> str:
     return "Wrote " + ", ".join(str(path) for path in paths)
 
 
+def check_failed(check_id: str, title: str) -> str:
+    return f"Check failed: `{check_id}`: {title}"
+
+
+ENDING_LABELS = {  # summary.html's words for whose doing a result is (grader.batch.endings)
+    "graded": "graded to the end",
+    "stopped": "stopped early by the submission (score 0)",
+    "fault": "grader faults (no score: not the students' doing)",
+    "pending": "not graded yet",
+}
+WHOSE = {"stopped": "stopped by the submission", "fault": "a grader fault, not the student's doing"}  # beside a cause in summary.html

@@ -113,9 +113,16 @@ def crashed_before_running(run: Any, limits: Any = None) -> str:
     )
 
 
+WHILE = {  # the last phase the run completed -> what it was doing after it, in the student's words
+    "started": "loading your code", "translation": "loading your code", "execution": "calling your graded functions",
+    "names": "building your model", "builder": "training your model", "claims": "training your model",
+    "callback_class": "saving your trained model", "compatibility": "saving your trained model", "training": "finishing",
+}
+
+
 def crashed_while(phase: str, run: Any, limits: Any = None) -> str:
-    step = {"execution": "probing your model", "model_probe": "probing your callback", "callback_probe": "training", "training": "saving the results"}
-    return f"The Python process running your code {_death(run)} while {step.get(phase, 'grading')}. This happens when the code crashes Python or exits on purpose.{process_limit_note(run, limits)}{_tail(run.output)}"
+    return (f"The Python process running your code {_death(run)} while {WHILE.get(phase, 'grading')}. This happens when the code crashes "
+            f"Python or exits on purpose.{process_limit_note(run, limits)}{_tail(run.output)}")
 
 
 LIMIT_TEXT = {
@@ -128,10 +135,11 @@ LIMIT_TEXT = {
 
 def limit_breached(outcome: str, limits: Any, found: Any, run: Any = None) -> str:
     what, field, unit, advice = LIMIT_TEXT[outcome]
-    phase = found.phases[-1] if found and found.phases else "started"
+    doing = WHILE.get(found.phases[-1] if found and found.phases else "started", "running")
     value = getattr(limits, field)
     shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
-    return f"Your code went over the {what} limit of {shown} {unit} (`{field}`; last step reached: {phase}), so grading stopped. {advice}{process_limit_note(run, limits)}"
+    return (f"Your code went over the {what} limit of {shown} {unit} while {doing}, so the grader stopped it there "
+            f"(the assignment's `{field}`). {advice} The checks below grade what ran before.{process_limit_note(run, limits)}")
 
 
 def results_too_large(limit: int) -> str:
@@ -185,6 +193,23 @@ INTERRUPTED = "grader: interrupted. Reports already written are kept."
 
 def bad_limit(field: str, value: float) -> str:
     return f"A limit must be positive, but {field} was given as {value:g}. Pass a number above 0, or leave the flag out to use the assignment's."
+
+
+OWN_CODE_UNSANDBOXED = ("No sandbox can start on this machine, so your notebook runs unprotected, as it does in Jupyter: "
+                        "fine for your own code. Your instructor's grading runs it in a sandbox.")
+
+
+def progress_event(event: dict) -> str:
+    """One line of `grader check`'s live progress; empty for events it does not show."""
+    kind = event.get("kind")
+    if kind == "epoch":
+        shown = ", ".join(f"{key} {event[key]:.4f}" for key in ("accuracy", "loss") if isinstance(event.get(key), (int, float)))
+        return f"  epoch {event.get('epoch')}/{event.get('of')}: {shown}"
+    if kind == "check" and event.get("message"):  # an early verdict, before training ends
+        return f"  {'PASS' if event.get('passed') else 'FAIL'}  {event.get('id')}: {event['message']}"
+    if kind == "stage" and event.get("stage") == "evaluating":
+        return "  measuring your model on images it never saw…"
+    return ""
 
 
 def no_sandbox(problems: Sequence[str]) -> str:

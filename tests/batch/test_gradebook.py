@@ -51,7 +51,7 @@ def test_only_a_finished_attempt_with_the_same_fingerprint_counts_as_done(book):
     assert book.last_finished(ids["pia"], "fp1")["status"] == "graded"
     assert book.last_finished(ids["pia"], "fp2") is None
     (row,) = book.rows()
-    assert row.attempts == 2
+    assert row.attempts == 1  # finished gradings only: the interrupted one is not an attempt the student made
     states = book.db.execute("SELECT state FROM attempts ORDER BY id").fetchall()
     assert [state[0] for state in states] == ["interrupted", "finished"]
 
@@ -133,3 +133,27 @@ def test_a_folder_at_the_journal_is_refused(tmp_path):
     (tmp_path / f"{FILE}-wal").mkdir()
     with pytest.raises(GraderError, match="not a regular file"):
         Gradebook(tmp_path / FILE)
+
+
+class _SignalAfterCommit:
+    """The gradebook's connection, with a signal (KeyboardInterrupt) landing just after its first COMMIT."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.fired = db, False
+
+    def execute(self, sql: str, *values):
+        cursor = self.db.execute(sql, *values)
+        if sql == "COMMIT" and not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name: str):
+        return getattr(self.db, name)
+
+
+def test_a_signal_just_after_commit_keeps_the_write_and_raises_the_signal_not_a_rollback_error(book):
+    book.db = _SignalAfterCommit(book.db)
+    with pytest.raises(KeyboardInterrupt):
+        book.register([entry("pia")])
+    assert [row.student for row in book.rows()] == ["pia"]  # committed, and the connection is usable

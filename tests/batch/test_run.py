@@ -87,7 +87,11 @@ def test_every_input_gets_a_row_and_a_report_and_a_rerun_grades_nothing(tmp_path
     assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
     assert_complete(tmp_path / "out", expected)
     first = attempts(tmp_path / "out")
-    assert "Grading 15 of 15 submissions: 2 at a time on this machine" in capsys.readouterr().err
+    output = capsys.readouterr()
+    assert "Grading 15 of 15 submissions: 2 at a time on this machine" in output.err
+    assert "· stopped early 15 · grader faults 0 ·" in output.err and "failed" not in output.err
+    assert ("submissions in " in output.out and ": 0 graded to the end; 15 stopped early by the submission "
+            "(2 crashed, 6 error, 6 invalid, 1 output)." in output.out)
     assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
     assert attempts(tmp_path / "out") == first
     output = capsys.readouterr()
@@ -137,14 +141,62 @@ def test_an_unreachable_cluster_is_the_operators_problem(tmp_path, monkeypatch, 
     quick_class(tmp_path / "class")
     assert run_batch(tmp_path / "class", tmp_path / "out", "--cluster", f"tcp://127.0.0.1:{free_port()}") == cli.EXIT_USAGE
     assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # a failed start leaves nothing behind
 
 
-def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
+def contents(folder: Path) -> dict[str, bytes | None] | None:
+    """Every path under ``folder`` and each file's bytes; None when the folder does not exist."""
+    if not folder.exists():
+        return None
+    return {str(path.relative_to(folder)): path.read_bytes() if path.is_file() else None for path in sorted(folder.rglob("*"))}
+
+
+def another_assignments_gradebook(out: Path) -> None:
+    out.mkdir(parents=True)
+    with Gradebook(out / FILE) as book:
+        book.claim("mnist_callback")
+    (out / "notes.txt").write_text("the instructor's own file\n")
+
+
+@pytest.mark.parametrize("source, prepare, problem", [
+    ("nowhere", None, "there is no such folder or archive"),
+    ("class.zip", None, "cannot be unpacked"),
+    ("notes.txt", None, "is neither a folder nor a .zip"),
+    ("class", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
+    ("nowhere", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
+    ("nowhere", lambda out: (out.mkdir(parents=True), (out / "keep.txt").write_text("x")), "there is no such folder or archive"),
+])
+def test_a_failed_start_leaves_nothing_behind_in_out(tmp_path, capsys, source, prepare, problem):
     quick_class(tmp_path / "class")
-    (tmp_path / "out").mkdir()
-    with batch._locked(tmp_path / "out"):
-        assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_USAGE
+    (tmp_path / "class.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "notes.txt").write_text("not a class\n")
+    out = tmp_path / "grades" / "week2"
+    if prepare:
+        prepare(out)
+    before = contents(tmp_path / "grades")
+    assert run_batch(tmp_path / source, out) == cli.EXIT_USAGE
+    assert problem in capsys.readouterr().err
+    assert contents(tmp_path / "grades") == before
+
+
+def test_a_batch_refused_by_the_lock_takes_nothing_of_the_other_batchs(tmp_path, capsys):
+    quick_class(tmp_path / "class")
+    out = tmp_path / "out"
+    with batch._locked(out):  # another batch holds out/ and has not made its gradebook yet
+        before = contents(out)
+        assert run_batch(tmp_path / "class", out) == cli.EXIT_USAGE
+        assert contents(out) == before == {".batch.lock": b""}
     assert "Another `grader batch` is writing to" in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_refused_before_anything_is_made(tmp_path, capsys):
+    quick_class(tmp_path / "class")
+    (tmp_path / "taken").write_text("a file\n")
+    assert run_batch(tmp_path / "class", tmp_path / "taken") == cli.EXIT_USAGE
+    assert run_batch(tmp_path / "class", tmp_path / "taken" / "week2") == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--out " + str(tmp_path / "taken") + " is a file, not a folder" in err and "is inside " + str(tmp_path / "taken") in err
+    assert (tmp_path / "taken").read_text() == "a file\n"
 
 
 class FaultyPool:
@@ -204,7 +256,7 @@ class UnpackedAtStart:
     def __init__(self, inputs: Path):
         self.inputs, self.bytes = inputs, -1
 
-    def start(self, total: int, skipped: int, note: str) -> None:
+    def start(self, total: int, skipped: int, note: str, slots: int = 1) -> None:
         self.bytes = sum(path.lstat().st_size for path in self.inputs.rglob("*") if path.is_file() and not path.is_symlink())
 
     def finished(self, student: str, report: dict, seconds: float, running: int) -> None:

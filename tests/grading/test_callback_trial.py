@@ -30,7 +30,7 @@ def test_every_draw_holds_near_and_far_cases_on_both_sides_and_differs_each_time
 
 
 def test_the_run_is_replayed_with_the_stop_it_claims():
-    fit = Fit("training", 1, 2, 10, 3, 0, 1875, (1875, 3750, 5625), {"accuracy": (0.8, 0.86, 0.885)}, ("Cb",), ("Cb",),
+    fit = Fit("training", 1, 2, 10, 3, 0, 1875, (1875, 3750, 5625), {"accuracy": (0.8, 0.86, 0.885)}, ("Cb", "Another"), ("Cb", "Another"),
               Stop("Cb", True, 3, "on_epoch_end"), None, None, None, True)
     case = callback_trial.replay(Training((fit,), 0, None, True), StopCondition("accuracy", ">=", 0.88), "Cb")
     assert case.replay and case.expected_stop == 3 and [logs["accuracy"] for logs in case.logs] == [0.8, 0.86, 0.885]
@@ -46,3 +46,8 @@ def test_answers_are_matched_to_the_cases_sent():
     assert callback_trial.answers_of({"answers": [{"id": 3}]}, cases) is None
     assert callback_trial.answers_of({"answers": "all passed"}, cases) is None
     assert callback_trial.answers_of({"answers": [{"id": cases[0].id, "stopped_at": True}]}, cases)[1] == (cases[0].id,)
+
+
+def test_a_class_that_was_not_given_to_the_fit_is_not_replayed():
+    fit = Fit("training", 1, 2, 10, 3, 0, 1875, (1875, 3750, 5625), {"accuracy": (0.8, 0.86, 0.885)}, (), (), None, None, None, None, True)
+    assert callback_trial.replay(Training((fit,), 0, None, True), StopCondition("accuracy", ">=", 0.88), "Cb") is None

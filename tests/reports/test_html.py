@@ -1,22 +1,15 @@
-"""report.html and summary.html, opened in a real headless Chromium: they render, and show the gradebook's numbers."""
+"""report.html, opened in a real headless Chromium: it renders, and shows the report's numbers (summary.html: tests/batch/test_summary.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-import statistics
 from pathlib import Path
 
-import pytest
-
-from grader.batch import summary
-from grader.batch.gradebook import FILE, Gradebook
 from grader.reports import charts
 from grader.reports import html as html_report
 from grader.reports.report import Report
 
 from chromium import by_id, dump_dom, elements, having, not_blank, screenshot, title
-from classroom import entry, stored
-from classroom import record as grade
+from classroom import stored
 
 
 def page(tmp_path: Path, name: str, report: dict, assignment, student: str) -> Path:
@@ -87,40 +80,3 @@ def test_line_charts_break_at_missing_values_and_escape_labels():
     assert 'data-series="x&amp;y" data-values="0.5000,,0.7000,0.8000"' in svg and "<title>a &lt;b&gt;</title>" in svg
     assert charts.nice_ticks(0.81, 0.92) == [0.8, 0.85, 0.9, 0.95]
     assert charts.nice_ticks(0, 100) == [0, 20, 40, 60, 80, 100]
-
-
-@pytest.fixture
-def class_gradebook(tmp_path) -> Path:
-    with Gradebook(tmp_path / FILE) as book:
-        book.claim("fashion_mnist_callback")
-        ids = book.register([entry(name) for name in ("ann", "ben", "pia", "sam", "tom", "zed")])
-        for student, name in (("ann", "passes_as_module"), ("ben", "raises_in_cell"), ("pia", "passes_as_module"),
-                              ("sam", "stops_at_epoch_limit"), ("tom", "raises_in_cell")):
-            grade(book, ids[student], stored(name))
-        book.start(ids["zed"], "1", "fp1")  # zed is still running
-    return tmp_path
-
-
-def test_the_summary_page_shows_the_gradebooks_numbers(class_gradebook, assignment):
-    with Gradebook.existing(class_gradebook) as book:
-        path = class_gradebook / "summary.html"
-        path.write_text(summary.render(summary.summarize(book.rows(), assignment)))
-    dom = dump_dom(path)
-    db = sqlite3.connect(class_gradebook / FILE)
-    finished = db.execute("SELECT s.student, a.status, a.score, a.id FROM attempts a JOIN submissions s ON s.id = a.submission "
-                          "WHERE a.state = 'finished' ORDER BY s.student").fetchall()
-    scores = [score for _, _, score, _ in finished]
-    headline = {element.attrs["data-key"]: element.attrs["data-value"] for element in having(dom, "data-key")}
-    assert headline == {"students": "6", "graded": str(sum(s == "graded" for _, s, _, _ in finished)), "not_graded": "2",
-                        "pending": "1", "full_marks": "2", "mean": str(statistics.fmean(scores)), "median": str(statistics.median(scores))}
-    students = {row.attrs["data-student"]: (row.attrs["data-status"], row.attrs["data-score"]) for row in having(dom, "data-status") if row.tag == "tr"}
-    assert students == {**{name: (status, str(score)) for name, status, score, _ in finished}, "zed": ("pending", "")}
-    for row in (r for r in having(dom, "data-check") if r.tag == "tr"):
-        passed, total = db.execute("SELECT sum(passed), count(*) FROM results WHERE check_id = ?", (row.attrs["data-check"],)).fetchone()
-        assert (row.attrs["data-passed"], row.attrs["data-total"]) == (str(passed), str(total))
-    bars = {bar.attrs["data-label"]: int(bar.attrs["data-count"]) for bar in having(dom, "data-count") if bar.tag == "g"}
-    assert (bars["0–10"], bars["60–70"], bars["100"], sum(bars.values())) == (2, 1, 2, 5)
-    causes = {cause.attrs["data-cause"]: int(cause.attrs["data-count"]) for cause in having(dom, "data-cause")}
-    assert causes == {"error": 2, "check:callback": 1, "check:stopped_by_callback": 1}
-    assert [row.attrs["data-student"] for row in having(dom, "data-seconds")] == ["sam", "ann", "pia", "ben", "tom"]
-    assert not_blank(screenshot(path, class_gradebook / "summary.png", "1000,2400"))
