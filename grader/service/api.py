@@ -69,7 +69,8 @@ def status_of(request: Request, handin: HandIn, waiting: list[HandIn] | None = N
     """A hand-in as the progress page and `grader submit` read it."""
     service = request.app.state.service
     page = f"/a/{handin.assignment}/handins/{handin.id}"
-    return {**handin.to_json(), "position": service.desk.position(handin, waiting), "live": service.board.live((handin.assignment, handin.id)),
+    live = service.board.live((handin.assignment, handin.id)) if handin.state == "running" else None  # done: the board may not know yet
+    return {**handin.to_json(), "position": service.desk.position(handin, waiting), "live": live,
             "late_note": text.late_note(handin.lateness), "page_url": page, "report_url": f"{page}/report" if handin.state == "done" else None}
 
 
