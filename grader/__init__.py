@@ -20,6 +20,7 @@ _EXPORTS = {
     "grade_submission": "grader.pipeline",
     "grade_to": "grader.api",
     "load_assignment": "grader.spec",
+    "submit": "grader.in_notebook",
     "terminal": "grader.api",
 }
 __all__ = sorted(_EXPORTS)

@@ -203,3 +203,30 @@ def render(spec: AssignmentSpec, name: str | None, namespace: Mapping[str, Any],
             lines.extend(validation_words.notebook_check_line(result) for result in quick_checks(spec, role, namespace))
     return "\n".join(lines)
 
+
+
+def submit(assignment: str | None = None, server: str | None = None, token: str | None = None, path: str | Path | None = None,
+           wait: bool = True) -> dict[str, Any] | None:
+    """Hand this notebook (its last saved version) in to the course's grading service and print how it grades.
+
+    ``server`` and ``token`` default to $GRADER_SERVER and $GRADER_TOKEN; ``path`` to this notebook's file.
+    Returns the hand-in as the service reports it, or None when it could not be handed in (the reason is printed).
+    """
+    from grader.api import assignment_of
+    from grader.service import client
+    from grader.text import service as service_text
+
+    notebook = Path(path) if path else _notebook_path(vars(sys.modules["__main__"]))
+    try:
+        if notebook is None or not notebook.is_file():
+            raise GraderError(service_text.submit_no_notebook())
+        handin = client.hand_in(notebook, assignment or assignment_of(notebook), server, token)
+        address, _ = client.credentials(server, token)
+        print(service_text.submitted(handin, address + handin["page_url"]), flush=True)
+        if wait:
+            handin = client.follow(handin, lambda h: print(client.describe(h), flush=True), server, token)
+            print(service_text.submit_result(handin))
+        return handin
+    except GraderError as problem:
+        print(problem)
+        return None

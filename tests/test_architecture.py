@@ -99,7 +99,7 @@ def test_the_pipeline_reads_as_the_five_stages_in_at_most_25_lines():
 
 
 PUBLIC = ["Options", "Report", "Status", "assignment_of", "check", "choose_isolation", "doctor", "export_gradebook",
-          "grade_batch", "grade_submission", "grade_to", "load_assignment", "terminal"]
+          "grade_batch", "grade_submission", "grade_to", "load_assignment", "submit", "terminal"]
 CHECK_API = ["CHECKS", "CONTEXT", "TEXT", "Argument", "Builder", "CallbackAnswer", "CallbackCase", "CallbackTrial", "Context", "DatasetFacts",
              "Fit", "Layer", "ModelFacts", "Names", "Stop", "StopCondition", "StudentError", "Training", "Verdict", "arguments", "check",
              "load_local", "needs", "run_check"]

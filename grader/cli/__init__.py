@@ -14,14 +14,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from grader.cli import authoring, batch, course, grading, machine
+from grader.cli import authoring, batch, course, grading, machine, service
 from grader.cli.common import EXIT_BELOW_FULL, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report_folders
 from grader.errors import GraderError
 from grader.text import messages
 
 __all__ = ["EXIT_BELOW_FULL", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main", "parser", "report_folders"]
 
-GROUPS = (grading, batch, course, authoring, machine)
+GROUPS = (grading, batch, course, authoring, machine, service)
 
 
 def parser() -> argparse.ArgumentParser:
