@@ -59,7 +59,7 @@ def options_of(arguments: argparse.Namespace, spec: specs.AssignmentSpec, own_co
         raise GraderError(argument_words.bad_threads(arguments.threads))
     isolation = api.choose_isolation(arguments.sandbox, own_code)
     return Options(isolation=isolation, limits=limits_of(arguments, spec.limits), threads=arguments.threads,
-                   use_reference_cache=not arguments.rerun_reference, regrade=getattr(arguments, "regrade", None) is True)
+                   use_reference_cache=not arguments.rerun_reference, regrade=bool(getattr(arguments, "regrade", None)))  # batch: --regrade [STATUSES] really runs again
 
 
 def spec_of(arguments: argparse.Namespace, name: str, by_name_only: bool = False) -> specs.AssignmentSpec:

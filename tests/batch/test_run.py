@@ -111,8 +111,10 @@ def test_only_changed_or_chosen_submissions_are_graded_again(tmp_path, capsys):
     assert (out / "reports" / "ada" / "report.html").is_file()
     assert [(a["student"], a["status"]) for a in attempts(out)] == [("ada", "error"), ("dee", "invalid"), ("dee", "invalid")]
     assert "not a readable Jupyter notebook" in gradebook_rows(out)["dee"].message
+    first_grading = report(out, "ada")["graded_at"]
     assert run_batch(tmp_path / "class", out, "--regrade", "error") == cli.EXIT_OK
     assert [a["student"] for a in attempts(out)] == ["ada", "dee", "dee", "ada"]
+    assert report(out, "ada")["graded_at"] > first_grading  # graded again, not answered from the grader's kept reports
     assert run_batch(tmp_path / "class", out, "--regrade") == cli.EXIT_OK
     assert len(attempts(out)) == 6 and gradebook_rows(out)["ada"].attempts == 3
     assert run_batch(tmp_path / "class", out, "--regrade", "nonsense") == cli.EXIT_USAGE
