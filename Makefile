@@ -38,6 +38,7 @@ demo: setup
 
 lint: $(BIN)/grader
 	$(BIN)/ruff check grader tests
+	$(BIN)/ruff format --check grader tests
 	$(BIN)/mypy
 
 test: setup lint

@@ -81,8 +81,9 @@ def _model_facts(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) 
     sent: dict[str, bytes] = {}
     with contextlib.redirect_stdout(io.StringIO()):
         built = _harness("run_submission").build_model(dict(namespace), name, keras, lambda frame, data: sent.__setitem__(frame, data))
-    builder = observations.parse({"schema": 2, "phases": ["builder"], "names": {"model": name},
-                                  "builder": {**built, "error": _located(built.get("error"))}}).builder
+    builder = observations.parse(
+        {"schema": 2, "phases": ["builder"], "names": {"model": name}, "builder": {**built, "error": _located(built.get("error"))}}
+    ).builder
     if "untrained.keras" not in sent:
         return {"builder": builder, "untrained_model": None}
     dataset = provision.dataset_of(spec.data, spec.folder)
@@ -107,8 +108,10 @@ def _callback_trial(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any
     data = (generator.random((64, *dataset.image_shape), dtype="float32"), generator.integers(0, dataset.classes, 64))
     model = harness._model(keras, list(dataset.image_shape), dataset.classes)
     with contextlib.redirect_stdout(io.StringIO()):
-        answers = [harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(logs) for logs in c.logs]}, data)
-                   for c in cases]
+        answers = [
+            harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(logs) for logs in c.logs]}, data)
+            for c in cases
+        ]
     answers = [{**answer, "error": _located(answer.get("error"))} if answer.get("error") else answer for answer in answers]
     parsed = callback_trial.answers_of({"answers": answers}, cases)
     assert parsed is not None
@@ -126,16 +129,23 @@ def quick_checks(spec: AssignmentSpec, role: str, namespace: Mapping[str, Any]) 
     found = {role: _defined(spec, role, namespace) for role in spec.graded.roles()}
     dataset = provision.dataset_of(spec.data, spec.folder)
     filled = _model_facts(spec, found["model"], namespace) if role == "model" else {"callback": _callback_trial(spec, found["callback"], namespace)}
-    graded = Context(names=names_for(spec.graded, found), dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
-                     lesson=False, reached=(), condition=spec.callback.condition if spec.callback else None,
-                     max_epochs=spec.callback.max_epochs if spec.callback else None, **filled)
+    graded = Context(
+        names=names_for(spec.graded, found),
+        dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
+        lesson=False,
+        reached=(),
+        condition=spec.callback.condition if spec.callback else None,
+        max_epochs=spec.callback.max_epochs if spec.callback else None,
+        **filled,
+    )
     results = []
     for check in spec.checks:
         wanted = needs(check.id)
         if PROBED[role] in wanted and not wanted & {"training", "trained_model", "reference_accuracy", "measured", "claims"}:
             verdict = run_check(check.id, graded, check.arguments)
-            results.append(CheckResult(check.id, check.title, verdict.passed, check.points if verdict.passed else 0.0, check.points,
-                                       words(verdict), verdict.reason))
+            results.append(
+                CheckResult(check.id, check.title, verdict.passed, check.points if verdict.passed else 0.0, check.points, words(verdict), verdict.reason)
+            )
     return tuple(results)
 
 
@@ -154,10 +164,15 @@ def find_assignment(name: str | None, namespace: Mapping[str, Any], assignment: 
             assignment = assignment_of(notebook)
     if assignment is not None:
         return specs.load(assignment, by_name_only=True)
+
     def defines_all(graded) -> bool:
         return all(any(n in namespace for n in names) for names in graded.roles().values())
 
-    fits = (lambda graded: name in graded.all()) if name else (lambda graded: any(n in namespace for n in graded.model) and any(n in namespace for n in graded.callback))
+    fits = (
+        (lambda graded: name in graded.all())
+        if name
+        else (lambda graded: any(n in namespace for n in graded.model) and any(n in namespace for n in graded.callback))
+    )
     candidates = [spec for spec in _loadable(specs.available()) if fits(spec.graded)]
     if len(candidates) > 1:  # prefer the assignments whose every graded role this notebook defines
         candidates = [spec for spec in candidates if defines_all(spec.graded)] or candidates
@@ -204,9 +219,9 @@ def render(spec: AssignmentSpec, name: str | None, namespace: Mapping[str, Any],
     return "\n".join(lines)
 
 
-
-def submit(assignment: str | None = None, server: str | None = None, token: str | None = None, path: str | Path | None = None,
-           wait: bool = True) -> dict[str, Any] | None:
+def submit(
+    assignment: str | None = None, server: str | None = None, token: str | None = None, path: str | Path | None = None, wait: bool = True
+) -> dict[str, Any] | None:
     """Hand this notebook (its last saved version) in to the course's grading service and print how it grades.
 
     ``server`` and ``token`` default to $GRADER_SERVER and $GRADER_TOKEN; ``path`` to this notebook's file.

@@ -40,7 +40,7 @@ Listener = Callable[[dict], None]
 
 def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Options(), on_event: Listener | None = None) -> Report:
     started, options, tell = time.monotonic(), options.resolved(spec), on_event or _ignore
-    submission = load(Path(path))                                                                 # 1. load
+    submission = load(Path(path))  # 1. load
     if isinstance(submission, LoadFailure):
         return unreadable(spec, Path(path), submission, options)
     provision = provide(spec.data, spec.folder)
@@ -53,11 +53,12 @@ def grade_submission(path: Path, spec: AssignmentSpec, options: Options = Option
         evaluation, callback = evaluate.measure(pending, execution, submission, spec, provision)  # 3. evaluate
     expected = reference_for(spec, options, execution)
     graded = context(spec, provision.dataset, execution, evaluation, callback, expected.test_accuracy if expected else None)
-    scored = score(spec, graded)                                                                  # 4. score
+    scored = score(spec, graded)  # 4. score
     for check in scored.checks:
         tell({"kind": "check", "id": check.id, "passed": check.passed})
-    return graded_report(spec, submission, execution, provision, graded, scored, expected, evaluation,  # 5. report
-                         options, time.monotonic() - started, notebook)
+    return graded_report(  # 5. report
+        spec, submission, execution, provision, graded, scored, expected, evaluation, options, time.monotonic() - started, notebook
+    )
 
 
 def _ignore(event: dict) -> None:
@@ -75,29 +76,64 @@ def reference_for(spec: AssignmentSpec, options: Options, execution: Execution) 
     return reference_metrics(spec, options)
 
 
-def graded_report(spec: AssignmentSpec, submission: Submission, execution: Execution, provision: Provision, graded: Context,
-                  scored: Score, expected: Metrics | None, evaluation: Evaluation, options: Options, seconds: float,
-                  notebook: cells.RanNotebook | None = None) -> Report:
+def graded_report(
+    spec: AssignmentSpec,
+    submission: Submission,
+    execution: Execution,
+    provision: Provision,
+    graded: Context,
+    scored: Score,
+    expected: Metrics | None,
+    evaluation: Evaluation,
+    options: Options,
+    seconds: float,
+    notebook: cells.RanNotebook | None = None,
+) -> Report:
     ran = execution.run
     stopped = any(check.id == "stopped_by_callback" and check.passed for check in scored.checks)
-    return Report.of(assignment=spec.name, version=spec.version, submission=submission.path.name, content_hash=submission.content_hash,
-                     status=execution.status, message=execution.message, score=scored, metrics=measure(graded, stopped),
-                     reference=expected, output=messages.without_tensorflow_noise(ran.output) if ran else "",
-                     output_truncated=bool(ran and ran.output_truncated), sandbox=options.isolation.value, seconds=seconds,
-                     notes=report_notes(spec, submission, execution, provision) + ((evaluation.problem,) if evaluation.problem else ()),
-                     notebook=notebook)
+    return Report.of(
+        assignment=spec.name,
+        version=spec.version,
+        submission=submission.path.name,
+        content_hash=submission.content_hash,
+        status=execution.status,
+        message=execution.message,
+        score=scored,
+        metrics=measure(graded, stopped),
+        reference=expected,
+        output=messages.without_tensorflow_noise(ran.output) if ran else "",
+        output_truncated=bool(ran and ran.output_truncated),
+        sandbox=options.isolation.value,
+        seconds=seconds,
+        notes=report_notes(spec, submission, execution, provision) + ((evaluation.problem,) if evaluation.problem else ()),
+        notebook=notebook,
+    )
 
 
 def unreadable(spec: AssignmentSpec, path: Path, failure: LoadFailure, options: Options) -> Report:
-    return Report.of(assignment=spec.name, version=spec.version, submission=path.name, content_hash=failure.content_hash,
-                     status=failure.status, message=failure.message, score=nothing_graded(spec, messages.not_graded()),
-                     sandbox=options.isolation.value)
+    return Report.of(
+        assignment=spec.name,
+        version=spec.version,
+        submission=path.name,
+        content_hash=failure.content_hash,
+        status=failure.status,
+        message=failure.message,
+        score=nothing_graded(spec, messages.not_graded()),
+        sandbox=options.isolation.value,
+    )
 
 
 def internal(spec: AssignmentSpec, path: Path, options: Options, error: BaseException) -> Report:
-    return Report.of(assignment=spec.name, version=spec.version, submission=path.name, status=Status.INTERNAL,
-                     message=messages.internal_error(path, error), score=nothing_graded(spec, messages.not_graded()),
-                     output="".join(traceback.format_exception(error))[-20_000:], sandbox=options.isolation.value)
+    return Report.of(
+        assignment=spec.name,
+        version=spec.version,
+        submission=path.name,
+        status=Status.INTERNAL,
+        message=messages.internal_error(path, error),
+        score=nothing_graded(spec, messages.not_graded()),
+        output="".join(traceback.format_exception(error))[-20_000:],
+        sandbox=options.isolation.value,
+    )
 
 
 def reference_metrics(spec: AssignmentSpec, options: Options) -> Metrics:

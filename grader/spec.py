@@ -266,8 +266,12 @@ def _checks(path: Path, entries: Any, callback: CallbackSpec | None) -> tuple[Ch
         if points < 0:
             raise AssignmentSpecError(path, f"{key}.points", "is negative", "Give 0 or more points.")
         if callback is None and registry.needs(check_id) & CALLBACK_CONTEXT:
-            raise AssignmentSpecError(path, "callback", f"is missing, and check {check_id!r} grades a callback",
-                                      'Add a [callback] table: metric = "accuracy", stops_when = ">=", threshold = 0.88, max_epochs = 10.')
+            raise AssignmentSpecError(
+                path,
+                "callback",
+                f"is missing, and check {check_id!r} grades a callback",
+                'Add a [callback] table: metric = "accuracy", stops_when = ">=", threshold = 0.88, max_epochs = 10.',
+            )
         arguments = {name: value for name, value in entry.items() if name not in ("id", "points", "title")}
         checks.append(CheckSpec(check_id, points, title, _check_arguments(path, key, check_id, arguments)))
     return tuple(checks)
@@ -289,7 +293,10 @@ def load(given: str | Path, course: Path | None = None, by_name_only: bool = Fal
     data_table, lesson_table = _Table(path, "data", data.get("data", {})), _Table(path, "lesson", data.get("lesson", {}))
     callback = _callback(path, data.get("callback"))
     spec = AssignmentSpec(
-        name=head.get("name", str), title=head.get("title", str), version=head.get("version", str), seed=head.get("seed", int, 42),
+        name=head.get("name", str),
+        title=head.get("title", str),
+        version=head.get("version", str),
+        seed=head.get("seed", int, 42),
         data=_typed(DataSpec, data_table, DataSpec()),
         graded=_typed(GradedNames, _Table(path, "graded", data.get("graded", {"required": False})), GradedNames()),
         lesson=_typed(LessonSpec, lesson_table, LessonSpec()),
@@ -302,8 +309,12 @@ def load(given: str | Path, course: Path | None = None, by_name_only: bool = Fal
         raise AssignmentSpecError(path, "assignment.name", f"is {spec.name!r}", f"Name it {folder.name!r}, like its folder.")
     lesson_table.choice("fit", spec.lesson.fit, FIT_SELECTIONS)
     if "training" not in spec.graded.roles() and "graded" in data and spec.graded.required:
-        raise AssignmentSpecError(path, "graded.training", "is missing while graded.required is true",
-                                  "Name the training function, or set `required = false` to grade notebooks in lesson mode.")
+        raise AssignmentSpecError(
+            path,
+            "graded.training",
+            "is missing while graded.required is true",
+            "Name the training function, or set `required = false` to grade notebooks in lesson mode.",
+        )
     for file in spec.data.files:
         if file.startswith("/") or "\\" in file:
             raise AssignmentSpecError(path, "data.files", f"holds {file!r}", "Give paths relative to the working folder, with /.")

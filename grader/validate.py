@@ -189,8 +189,9 @@ def compared_cases(spec: AssignmentSpec) -> tuple[Any, ...]:
     return (found,) if found else ()
 
 
-def validate_all(names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None,
-                 course: Path | None = None) -> tuple[Validation, ...]:
+def validate_all(
+    names: Sequence[str], options: Options, out: Path, jobs: int, progress: Progress | None = None, course: Path | None = None
+) -> tuple[Validation, ...]:
     """Each named assignment (all known ones, a course's own included, when none is named), one after the other."""
     loaded = [specs.load(name, course=course) for name in names or specs.available(course)]
     for spec in loaded:

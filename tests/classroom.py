@@ -49,8 +49,7 @@ def _hostile(folder: Path) -> dict[str, str]:
         archive.writestr("../../escaped.py", "print('escaped')\n")
         archive.writestr("ned/work/solution.ipynb", (SUBMISSIONS / "raises_in_cell.ipynb").read_text())
     (folder / "oli.ipynb").write_bytes(b"{" + b" " * 20_000_001 + b"}")  # over the 20 MB limit
-    return {"hal": "error", "ivy": "output", "jon": "error", "kit": "invalid", "lou": "invalid", "max": "invalid",
-            "ned": "error", "oli": "invalid"}
+    return {"hal": "error", "ivy": "output", "jon": "error", "kit": "invalid", "lou": "invalid", "max": "invalid", "ned": "error", "oli": "invalid"}
 
 
 def quick_class(folder: Path, copies: int = 1, hostile: bool = False) -> dict[str, str]:

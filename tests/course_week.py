@@ -1,17 +1,17 @@
 """A course week for tests: course.toml, an LMS roster of 12, hand-ins that grade in seconds (no training).
 
-    student  hand-in                            expected
-    ana      sequential_list.py, on time        graded 40; a TA adds 10 on `accuracy` → 50
-    bo       near_copy.py, on time              graded 40; a near copy of cy's
-    cy       original.py, on time               graded 40
-    dan, eli nothing                            missing
-    fay      model_add.py, 26 h late            graded 40, 2 started days × 10 % → 32
-    gil      reshaped_conv.py, 5 days late      graded 40, refused → 0
-    hal      empty.ipynb                        invalid 0
-    ida      syntax_error.ipynb                 error 0
-    jo, kim  the untouched starter              graded 0; alike only in starter code
-    lee      functional_api.py, on time         graded 40
-    zed      missing_graded_name.ipynb          not on the roster: flagged, error 0
+student  hand-in                            expected
+ana      sequential_list.py, on time        graded 40; a TA adds 10 on `accuracy` → 50
+bo       near_copy.py, on time              graded 40; a near copy of cy's
+cy       original.py, on time               graded 40
+dan, eli nothing                            missing
+fay      model_add.py, 26 h late            graded 40, 2 started days × 10 % → 32
+gil      reshaped_conv.py, 5 days late      graded 40, refused → 0
+hal      empty.ipynb                        invalid 0
+ida      syntax_error.ipynb                 error 0
+jo, kim  the untouched starter              graded 0; alike only in starter code
+lee      functional_api.py, on time         graded 40
+zed      missing_graded_name.ipynb          not on the roster: flagged, error 0
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ canvas_id = 48213
 """
 ROSTER = [  # as Canvas's people export names the columns
     ("Student", "SIS User ID", "Email", "Section"),
-    *((name.title(), name, f"{name}@example.org", "A" if index < 6 else "B")
-      for index, name in enumerate(["ana", "bo", "cy", "dan", "eli", "fay", "gil", "hal", "ida", "jo", "kim", "lee"])),
+    *(
+        (name.title(), name, f"{name}@example.org", "A" if index < 6 else "B")
+        for index, name in enumerate(["ana", "bo", "cy", "dan", "eli", "fay", "gil", "hal", "ida", "jo", "kim", "lee"])
+    ),
 ]
 HANDINS = {  # student → (file, where it comes from, handed in how long after the due time)
     "ana": ("sequential_list.py", MODULES, timedelta(hours=-30)),

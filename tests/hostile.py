@@ -81,5 +81,3 @@ def check_message(report: dict, check_id: str) -> str:
 
 def assert_nothing_earned(report: dict) -> None:
     assert report["score"] == 0 and passed(report) == set(), report["checks"]
-
-

@@ -56,8 +56,17 @@ def hostile_class(folder: Path) -> dict[str, str]:
     undecodable(folder, syntax_error)
     for bomb in ("zip_bomb_a.zip", "zip_bomb_b.zip"):
         shutil.copy(FIXTURES / bomb, folder / bomb)
-    return {"submission.py": "invalid", "sock.py": "invalid", "o'neil.py": "error", "o(neil.py": "invalid", ".carol.py": "error",
-            "__pycache__": "error", os.fsdecode(UNDECODABLE): "error", "zip_bomb_a.zip": "invalid", "zip_bomb_b.zip": "invalid"}
+    return {
+        "submission.py": "invalid",
+        "sock.py": "invalid",
+        "o'neil.py": "error",
+        "o(neil.py": "invalid",
+        ".carol.py": "error",
+        "__pycache__": "error",
+        os.fsdecode(UNDECODABLE): "error",
+        "zip_bomb_a.zip": "invalid",
+        "zip_bomb_b.zip": "invalid",
+    }
 
 
 @contextmanager

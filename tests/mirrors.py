@@ -13,8 +13,12 @@ from grader.data import fashion_mnist as datasets
 DEBIAN = datasets.DEBIAN_DIR
 # The official files' gzip headers, which Debian's strip-nondeterminism rewrote
 # (FNAME flag and name removed, mtime set to the upload date). Found by search.
-UPSTREAM_MTIME = {"train-images-idx3-ubyte.gz": 1504176606, "train-labels-idx1-ubyte.gz": 1504176606,
-                  "t10k-images-idx3-ubyte.gz": 1504176627, "t10k-labels-idx1-ubyte.gz": 1504176627}
+UPSTREAM_MTIME = {
+    "train-images-idx3-ubyte.gz": 1504176606,
+    "train-labels-idx1-ubyte.gz": 1504176606,
+    "t10k-images-idx3-ubyte.gz": 1504176627,
+    "t10k-labels-idx1-ubyte.gz": 1504176627,
+}
 
 
 def official_bytes(name: str) -> bytes:

@@ -23,16 +23,22 @@ from conftest import ROOT, SUBMISSIONS
 
 ASSIGNMENT = "fashion_mnist_callback"
 FAST = ROOT / "tests" / "benchmarks" / "fast_submission.ipynb"  # trains one short epoch: 40/100
-QUICK = {"syntax": (SUBMISSIONS / "syntax_error.ipynb", "error"), "raises": (SUBMISSIONS / "raises_in_cell.ipynb", "error"),
-         "missing": (SUBMISSIONS / "missing_graded_name.ipynb", "error"), "empty": (SUBMISSIONS / "empty.ipynb", "invalid")}
+QUICK = {
+    "syntax": (SUBMISSIONS / "syntax_error.ipynb", "error"),
+    "raises": (SUBMISSIONS / "raises_in_cell.ipynb", "error"),
+    "missing": (SUBMISSIONS / "missing_graded_name.ipynb", "error"),
+    "empty": (SUBMISSIONS / "empty.ipynb", "invalid"),
+}
 STUDENTS = ("alice", "bob")
 
 
-def make_course(folder: Path, students: tuple[str, ...] = STUDENTS, due: str = "2099-01-01T00:00:00Z",
-                late: str = "", opens: str = "2020-01-01T00:00:00Z") -> Path:
+def make_course(
+    folder: Path, students: tuple[str, ...] = STUDENTS, due: str = "2099-01-01T00:00:00Z", late: str = "", opens: str = "2020-01-01T00:00:00Z"
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "course.toml").write_text(
-        f'[course]\ntitle = "Deep learning, test"\n{late}\n[[assignments]]\nname = "{ASSIGNMENT}"\nopens = {opens}\ndue = {due}\n')
+        f'[course]\ntitle = "Deep learning, test"\n{late}\n[[assignments]]\nname = "{ASSIGNMENT}"\nopens = {opens}\ndue = {due}\n'
+    )
     rows = "".join(f"{student},{student.title()} Example,{student}@example.edu\n" for student in students)
     (folder / "roster.csv").write_text("id,name,email\n" + rows)
     return folder
@@ -109,8 +115,7 @@ class Failed(Exception):
         self.status, self.body, self.headers = status, body, headers
 
 
-def call(url: str, credential: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-         method: str | None = None) -> Any:
+def call(url: str, credential: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None) -> Any:
     """The API's JSON answer; an error status raises ``Failed`` with the answer."""
     sent = {**({"Authorization": f"Bearer {credential}"} if credential else {}), **(headers or {})}
     request = urllib.request.Request(url + path, data=body, headers=sent, method=method or ("POST" if body is not None else "GET"))

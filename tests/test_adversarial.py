@@ -102,9 +102,11 @@ def test_the_sandbox_dies_with_the_grader(tmp_path):
     marker, out = "hostile-long-sleep-3f9a1c", tmp_path / "out"
     work = tmp_path / "work"
     work.mkdir()
-    code = ("import sys; from dataclasses import replace; from pathlib import Path; from grader import spec; "
-            "from grader.api import grade_to; from grader.options import Options; s = spec.load(sys.argv[1]); "
-            "grade_to(sys.argv[2], s, sys.argv[3], Options(limits=replace(s.limits, wall_seconds=300), work_root=Path(sys.argv[4])))")
+    code = (
+        "import sys; from dataclasses import replace; from pathlib import Path; from grader import spec; "
+        "from grader.api import grade_to; from grader.options import Options; s = spec.load(sys.argv[1]); "
+        "grade_to(sys.argv[2], s, sys.argv[3], Options(limits=replace(s.limits, wall_seconds=300), work_root=Path(sys.argv[4])))"
+    )
     grader = subprocess.Popen([sys.executable, "-c", code, ASSIGNMENT, str(hostile("long_sleep.py")), str(out), str(work)])
     try:
         deadline = time.monotonic() + 60
@@ -257,8 +259,26 @@ def test_a_malformed_notebook_gets_a_report_not_a_grader_fault(path, assignment,
 
 def test_limit_flags_override_the_assignment(tmp_path, capsys):
     out = tmp_path / "out"
-    argv = ["grade", str(hostile("floods_output.py")), "-a", ASSIGNMENT, "-o", str(out), "--timeout", "40",
-            "--cpu-time", "50", "--memory", "1500", "--processes", "200", "--scratch", "16", "--output-limit", "9999"]
+    argv = [
+        "grade",
+        str(hostile("floods_output.py")),
+        "-a",
+        ASSIGNMENT,
+        "-o",
+        str(out),
+        "--timeout",
+        "40",
+        "--cpu-time",
+        "50",
+        "--memory",
+        "1500",
+        "--processes",
+        "200",
+        "--scratch",
+        "16",
+        "--output-limit",
+        "9999",
+    ]
     assert cli.main(argv) == cli.EXIT_OK
     report = json.loads((out / "report.json").read_text())
     assert report["status"] == "output" and "limit of 9,999 bytes" in report["message"]
@@ -307,7 +327,17 @@ def test_doctor_lists_the_sandbox_and_every_limit(capsys):
     assert cli.main(["doctor"]) == cli.EXIT_OK
     shown = capsys.readouterr().out
     assert shown.startswith("sandbox: bwrap: no network")
-    for line in ("runs as: uid 65534", "wall clock: 600 s", "CPU time: 1200 s", "memory: 4,096 MB",
-                 "processes and threads: 512", "scratch: 512 MB", "output: 1,000,000 bytes",
-                 "assignment fashion_mnist_callback: wall 600 s", "data: Fashion MNIST", "tensorflow:", "cores:"):
+    for line in (
+        "runs as: uid 65534",
+        "wall clock: 600 s",
+        "CPU time: 1200 s",
+        "memory: 4,096 MB",
+        "processes and threads: 512",
+        "scratch: 512 MB",
+        "output: 1,000,000 bytes",
+        "assignment fashion_mnist_callback: wall 600 s",
+        "data: Fashion MNIST",
+        "tensorflow:",
+        "cores:",
+    ):
         assert line in shown, line

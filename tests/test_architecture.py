@@ -54,7 +54,7 @@ def test_no_import_cycle_in_the_package():
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -76,15 +76,21 @@ def test_the_words_hold_no_pass_or_fail_rule():
         source = path.read_text()
         assert "Verdict(" not in source and "passed=" not in source, path.name
         tree = ast.parse(source)
-        decisions = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.returns is not None
-                     and ast.unparse(node.returns) == "bool"]
+        decisions = [
+            node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.returns is not None and ast.unparse(node.returns) == "bool"
+        ]
         assert not decisions, (path.name, decisions)
 
 
 def test_checks_import_nothing_of_grading_and_the_harness_nothing_of_grader():
     edges = graph()
-    assert not {target for name, targets in edges.items() if name.startswith("grader.checks") for target in targets
-                if target.startswith(("grader.grading", "grader.pipeline", "grader.reports", "grader.batch"))}
+    assert not {
+        target
+        for name, targets in edges.items()
+        if name.startswith("grader.checks")
+        for target in targets
+        if target.startswith(("grader.grading", "grader.pipeline", "grader.reports", "grader.batch"))
+    }
     for path in (PACKAGE / "harness").glob("*.py"):
         assert not re.search(r"^\s*(from|import) grader\b", path.read_text(), re.M), path.name
 
@@ -98,11 +104,48 @@ def test_the_pipeline_reads_as_the_five_stages_in_at_most_25_lines():
     assert stages == sorted(stages)
 
 
-PUBLIC = ["Options", "Report", "Status", "assignment_of", "check", "choose_isolation", "doctor", "export_gradebook",
-          "grade_batch", "grade_submission", "grade_to", "load_assignment", "submit", "terminal"]
-CHECK_API = ["CHECKS", "CONTEXT", "TEXT", "Argument", "Builder", "CallbackAnswer", "CallbackCase", "CallbackTrial", "Context", "DatasetFacts",
-             "Fit", "Layer", "ModelFacts", "Names", "Stop", "StopCondition", "StudentError", "Training", "Verdict", "arguments", "check",
-             "load_local", "needs", "run_check"]
+PUBLIC = [
+    "Options",
+    "Report",
+    "Status",
+    "assignment_of",
+    "check",
+    "choose_isolation",
+    "doctor",
+    "export_gradebook",
+    "grade_batch",
+    "grade_submission",
+    "grade_to",
+    "load_assignment",
+    "submit",
+    "terminal",
+]
+CHECK_API = [
+    "CHECKS",
+    "CONTEXT",
+    "TEXT",
+    "Argument",
+    "Builder",
+    "CallbackAnswer",
+    "CallbackCase",
+    "CallbackTrial",
+    "Context",
+    "DatasetFacts",
+    "Fit",
+    "Layer",
+    "ModelFacts",
+    "Names",
+    "Stop",
+    "StopCondition",
+    "StudentError",
+    "Training",
+    "Verdict",
+    "arguments",
+    "check",
+    "load_local",
+    "needs",
+    "run_check",
+]
 
 
 def test_the_public_api_is_pinned():
@@ -113,5 +156,20 @@ def test_the_public_api_is_pinned():
     assert all(getattr(grader, name) is not None for name in grader.__all__)
     assert grader.checks.__all__ == CHECK_API
     assert grader.data.__all__ == ["Dataset", "Decoded", "NpzDataset", "load"]
-    assert set(grader.checks.CONTEXT) == {"names", "dataset", "lesson", "reached", "builder", "untrained_model", "training", "trained_model",
-                                          "callback", "condition", "max_epochs", "strict_epochs", "reference_accuracy", "measured", "claims"}
+    assert set(grader.checks.CONTEXT) == {
+        "names",
+        "dataset",
+        "lesson",
+        "reached",
+        "builder",
+        "untrained_model",
+        "training",
+        "trained_model",
+        "callback",
+        "condition",
+        "max_epochs",
+        "strict_epochs",
+        "reference_accuracy",
+        "measured",
+        "claims",
+    }

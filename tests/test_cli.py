@@ -69,13 +69,16 @@ def test_check_says_what_is_wrong_with_the_path_before_grading(tmp_path, monkeyp
     (tmp_path / "blank.ipynb").write_text(" \n")
     (tmp_path / "notes.txt").write_text("my notes\n")
     assert usage_error(capsys, "check", "missing.ipynb").startswith(
-        f"grader: missing.ipynb: there is no such file in the current folder ({tmp_path}). Check the name (`ls` lists what is there)")
+        f"grader: missing.ipynb: there is no such file in the current folder ({tmp_path}). Check the name (`ls` lists what is there)"
+    )
     assert "Not checked" not in usage_error(capsys, "check", "missing.py", "-a", ASSIGNMENT)
     assert "there is no such file in week2. Did you mean C1W2_Assignment.ipynb?" in usage_error(capsys, "check", "week2/C1W2_Assignmnt.ipynb")
     assert "nodir/x.ipynb: the folder nodir does not exist" in usage_error(capsys, "check", "nodir/x.ipynb")
     assert "notes.txt/x.ipynb: notes.txt is a file, not a folder" in usage_error(capsys, "check", "notes.txt/x.ipynb")
-    assert "week2 is a folder, but `grader check` takes a file. Pass the notebook (.ipynb) or module (.py) itself, e.g. `grader check week2/C1W2_Assignment.ipynb`." in (
-        usage_error(capsys, "check", "week2"))
+    assert (
+        "week2 is a folder, but `grader check` takes a file. Pass the notebook (.ipynb) or module (.py) itself, e.g. `grader check week2/C1W2_Assignment.ipynb`."
+        in (usage_error(capsys, "check", "week2"))
+    )
     assert f"{submission('empty.ipynb')} is empty (0 bytes), so there is nothing to check" in usage_error(capsys, "check", str(submission("empty.ipynb")))
     assert "blank.ipynb is empty (2 bytes of blank space)" in usage_error(capsys, "check", "blank.ipynb", "-a", ASSIGNMENT)
     assert "notes.txt: the grader reads Jupyter notebooks (.ipynb) and Python modules (.py), not '.txt'" in usage_error(capsys, "check", "notes.txt")
@@ -90,9 +93,12 @@ def test_grade_checks_every_path_before_grading_any(tmp_path, capsys):
     assert f"{tmp_path / 'missing.py'}: there is no such file in {tmp_path}" in err
     assert not out.exists()  # empty.ipynb, first, was not graded either
     assert f"use `grader batch {submission('empty.ipynb').parent} --assignment NAME --out DIR`" in (
-        usage_error(capsys, "grade", str(submission("empty.ipynb").parent), "-a", ASSIGNMENT, "-o", str(out)))
+        usage_error(capsys, "grade", str(submission("empty.ipynb").parent), "-a", ASSIGNMENT, "-o", str(out))
+    )
     (tmp_path / "taken").write_text("x")
-    assert f"--out {tmp_path / 'taken'} is a file, not a folder" in usage_error(capsys, "grade", str(submission("empty.ipynb")), "-a", ASSIGNMENT, "-o", str(tmp_path / "taken"))
+    assert f"--out {tmp_path / 'taken'} is a file, not a folder" in usage_error(
+        capsys, "grade", str(submission("empty.ipynb")), "-a", ASSIGNMENT, "-o", str(tmp_path / "taken")
+    )
     assert "--threads -2: give 1 or more" in usage_error(capsys, "grade", str(submission("empty.ipynb")), "-a", ASSIGNMENT, "-o", str(out), "--threads", "-2")
 
 
@@ -150,8 +156,12 @@ def test_check_streams_the_model_verdict_then_each_epoch_while_training_runs(tmp
 
     fast = ROOT / "tests" / "benchmarks" / "fast_submission.ipynb"
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "grader", "check", str(fast), "-a", ASSIGNMENT, "--out", str(tmp_path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", "check", str(fast), "-a", ASSIGNMENT, "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in process.stderr:
         seen.append((time.monotonic() - started, line.rstrip()))

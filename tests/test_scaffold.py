@@ -76,7 +76,11 @@ def test_the_starter_and_the_reference_differ_only_inside_the_graded_cells(tmp_p
 
 @pytest.mark.parametrize(
     "name, words",
-    [("Week-2", "'Week-2' cannot name an assignment"), ("2nd_week", "starting with a letter"), ("demo_callback", "already exists; `grader new` never overwrites")],
+    [
+        ("Week-2", "'Week-2' cannot name an assignment"),
+        ("2nd_week", "starting with a letter"),
+        ("demo_callback", "already exists; `grader new` never overwrites"),
+    ],
 )
 def test_new_refuses_a_bad_name_or_an_existing_assignment(tmp_path, capsys, name, words, registry):
     (tmp_path / "reference" / "demo_callback").mkdir(parents=True)
@@ -119,7 +123,10 @@ def test_an_assignments_own_check_takes_its_own_argument_from_the_spec(tmp_path,
 @pytest.mark.parametrize(
     "source, words",
     [
-        ("from grader.checks import check\n@check\ndef model(builder):\n    pass\n", "[model] defines a check named 'model', but it is a built-in check. Check ids are shared"),
+        (
+            "from grader.checks import check\n@check\ndef model(builder):\n    pass\n",
+            "[model] defines a check named 'model', but it is a built-in check. Check ids are shared",
+        ),
         ("def broken(:\n", "[checks.py] cannot be loaded: SyntaxError"),
         ("import not_a_module\n", "[checks.py] cannot be loaded: ModuleNotFoundError"),
     ],

@@ -153,7 +153,11 @@ def test_a_course_folders_assignments_are_listed_and_resolve_by_name(tmp_path, m
     course = tmp_path / "course"
     (course / "assignments" / "week_9").mkdir(parents=True)
     (course / "course.toml").write_text('[course]\ntitle = "T"\n')
-    text = SHIPPED.read_text().replace('name = "fashion_mnist_callback"', 'name = "week_9"').replace('title = "Fashion MNIST: a callback that stops training"', 'title = "Week 9"')
+    text = (
+        SHIPPED.read_text()
+        .replace('name = "fashion_mnist_callback"', 'name = "week_9"')
+        .replace('title = "Fashion MNIST: a callback that stops training"', 'title = "Week 9"')
+    )
     (course / "assignments" / "week_9" / "assignment.toml").write_text(text)
     assert main(["list", "--course", str(course)]) == 0 and "week_9\tWeek 9" in capsys.readouterr().out
     monkeypatch.chdir(course / "assignments")  # an author inside the course repository: found upward

@@ -46,6 +46,7 @@ NOTED = {  # (assignment, example): a note its report carries
 def assert_course_notes(out: Path, assignment: str) -> None:
     """Each example's report, as `validate --out` kept it, notes its Keras 2 code once: the adaptation's note at its
     cell and line, with what Keras 3 wants instead, and no old-API note for the same line."""
+
     def notes(case: str) -> list[str]:
         return json.loads((out / assignment / "examples" / case / "report.json").read_text())["notes"]
 
@@ -53,7 +54,11 @@ def assert_course_notes(out: Path, assignment: str) -> None:
         if name == assignment:
             found = notes(case)
             for code, where in adapted:
-                assert [note for note in found if note.startswith(f"Keras 2 code in {where}:") and note.endswith(note_words.ADAPTATIONS[code])], (case, code, found)
+                assert [note for note in found if note.startswith(f"Keras 2 code in {where}:") and note.endswith(note_words.ADAPTATIONS[code])], (
+                    case,
+                    code,
+                    found,
+                )
                 assert not [note for note in found if note.startswith(f"Old API in {where}:")], (case, found)
             assert len([note for note in found if note.startswith("Keras 2 code in")]) == len(adapted), (case, found)
     for (name, case), note in NOTED.items():
@@ -211,7 +216,10 @@ def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_thei
     rows = out.splitlines()
     at = rows.index("  DIFF  reference                      graded, 90 points       graded, 20 points")
     assert rows[at + 1] == f"          file: {solution}"
-    assert rows[at + 2] == "          model: expected PASS, got FAIL. For each image the model outputs (5,), but Fashion MNIST has 10 classes. End with Dense(10, activation='softmax')."
+    assert (
+        rows[at + 2]
+        == "          model: expected PASS, got FAIL. For each image the model outputs (5,), but Fashion MNIST has 10 classes. End with Dense(10, activation='softmax')."
+    )
     assert rows[at + 3].startswith("          stopped_by_callback: expected PASS, got FAIL. `train_fashion_mnist` raised InvalidArgumentError")
     assert rows[at + 4].startswith("          accuracy: expected PASS, got FAIL. There is no trained model to evaluate")
     assert "  skip  starter " in out and "  skip  examples/five_outputs " in out

@@ -66,6 +66,7 @@ def _layout(lines: list[str], found: tuple[markers.Region, ...], cell: int) -> p
 
 def _parses(reference: str, starter: str, cell: int) -> None:
     """A cell that is valid Python in the reference must stay so in the starter."""
+
     def tree(source: str) -> None:
         ast.parse("\n".join(placeholders.masked_magic(line) for line in source.split("\n")))
 
@@ -95,8 +96,7 @@ def starter_notebook(reference: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def regions_of(notebook: nbformat.NotebookNode) -> int:
-    return sum(len(markers.regions(cell.source.split("\n"), number))
-               for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code")
+    return sum(len(markers.regions(cell.source.split("\n"), number)) for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code")
 
 
 def solution_lines(reference: nbformat.NotebookNode) -> frozenset[str]:

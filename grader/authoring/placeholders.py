@@ -194,8 +194,13 @@ def _is_frame(layout: Layout, statement: Statement) -> bool:
     opener = layout.tokens_on(statement, statement.first, statement.first)[-1]
     closer = layout.tokens_on(statement, statement.last, statement.last)
     inner = layout.tokens_on(statement, statement.first + 1, statement.last - 1)
-    return (opener.string in OPENING and bool(closer) and closer[0].string in CLOSING and statement.last not in layout.continued
-            and all(token.depth > opener.depth for token in inner))
+    return (
+        opener.string in OPENING
+        and bool(closer)
+        and closer[0].string in CLOSING
+        and statement.last not in layout.continued
+        and all(token.depth > opener.depth for token in inner)
+    )
 
 
 def _frame(layout: Layout, statement: Statement, cell: int) -> list[str]:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.batch.gradebook import Gradebook, Row
+from grader.batch.gradebook import Gradebook
+from grader.batch.records import Row
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
 from grader.files import Folder
@@ -90,23 +91,64 @@ def gradebook_csv(rows: Sequence[CourseRow]) -> str:
     checks = check_ids(row.row for row in rows)
     roster = any(row.person for row in rows)
     people = ["name", "email", "section", "rostered"] if roster else []
-    header = ["student", *people, "file", "status", "handin", "handed_in", "hours_late", "penalty_percent", "score", "max_score", "percent",
-              *checks, "adjustment", "final", "needs_review", "adjustments", "message", "duration_seconds", "graded_at", "attempts",
-              "content_hash", "assignment_version", "grader_version"]
+    header = [
+        "student",
+        *people,
+        "file",
+        "status",
+        "handin",
+        "handed_in",
+        "hours_late",
+        "penalty_percent",
+        "score",
+        "max_score",
+        "percent",
+        *checks,
+        "adjustment",
+        "final",
+        "needs_review",
+        "adjustments",
+        "message",
+        "duration_seconds",
+        "graded_at",
+        "attempts",
+        "content_hash",
+        "assignment_version",
+        "grader_version",
+    ]
     lines: list[list[Any]] = [header]
     for course_row in rows:
         row, person, late = course_row.row, course_row.person, course_row.lateness
         points = {check.id: check.score for check in (row.checks if row else ())}
         percent = round(100 * row.score / row.max_score, 2) if row and row.score is not None and row.max_score else None
         who = [person.name if person else "", person.email if person else "", person.section if person else "", course_row.rostered] if roster else []
-        lines.append([
-            course_row.student, *who, row.file_name if row else "", course_row.status, course_row.handin, row.handed_in if row else "",
-            round(late.hours_late, 2) if late else None, late.penalty_percent if late else None,
-            row.score if row else None, row.max_score if row else None, percent, *(points.get(check) for check in checks),
-            row.adjustment if row and row.adjustments else None, course_row.final, bool(row and row.needs_review), adjustments_text(course_row),
-            _first(row.message) if row else "", row.duration_seconds if row else None, row.finished_at if row else "",
-            row.attempts if row else 0, row.content_hash if row else "", row.assignment_version if row else "", row.grader_version if row else "",
-        ])
+        lines.append(
+            [
+                course_row.student,
+                *who,
+                row.file_name if row else "",
+                course_row.status,
+                course_row.handin,
+                row.handed_in if row else "",
+                round(late.hours_late, 2) if late else None,
+                late.penalty_percent if late else None,
+                row.score if row else None,
+                row.max_score if row else None,
+                percent,
+                *(points.get(check) for check in checks),
+                row.adjustment if row and row.adjustments else None,
+                course_row.final,
+                bool(row and row.needs_review),
+                adjustments_text(course_row),
+                _first(row.message) if row else "",
+                row.duration_seconds if row else None,
+                row.finished_at if row else "",
+                row.attempts if row else 0,
+                row.content_hash if row else "",
+                row.assignment_version if row else "",
+                row.grader_version if row else "",
+            ]
+        )
     return csv_text(lines)
 
 
@@ -127,18 +169,39 @@ def gradescope(row: CourseRow) -> dict[str, Any]:
     tests = []
     for number, check in enumerate(graded.checks, start=1):
         points, output = _check_output(check, row)
-        tests.append({"name": check.title, "number": str(number), "score": points, "max_score": check.max_score,
-                      "status": "passed" if check.passed else "failed", "output": output, "tags": [check.id], "visibility": "visible"})
+        tests.append(
+            {
+                "name": check.title,
+                "number": str(number),
+                "score": points,
+                "max_score": check.max_score,
+                "status": "passed" if check.passed else "failed",
+                "output": output,
+                "tags": [check.id],
+                "visibility": "visible",
+            }
+        )
     summary = graded.message or f"Graded: {graded.score:g}/{graded.max_score:g}."
     return {
-        "score": row.final, "execution_time": round(graded.duration_seconds or 0.0, 2),
-        "output": "\n".join(part for part in (summary, row.note) if part), "output_format": "text",
-        "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
-        "extra_data": {"student": row.student, "status": graded.status, "content_hash": graded.content_hash,
-                       "assignment_version": graded.assignment_version, "grader_version": graded.grader_version,
-                       "automatic_score": graded.score, "handin": row.handin, "handed_in": graded.handed_in,
-                       "penalty_percent": row.lateness.penalty_percent if row.lateness else 0.0,
-                       "adjustments": [adjustment.to_json() for adjustment in row.adjustments]},
+        "score": row.final,
+        "execution_time": round(graded.duration_seconds or 0.0, 2),
+        "output": "\n".join(part for part in (summary, row.note) if part),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "student": row.student,
+            "status": graded.status,
+            "content_hash": graded.content_hash,
+            "assignment_version": graded.assignment_version,
+            "grader_version": graded.grader_version,
+            "automatic_score": graded.score,
+            "handin": row.handin,
+            "handed_in": graded.handed_in,
+            "penalty_percent": row.lateness.penalty_percent if row.lateness else 0.0,
+            "adjustments": [adjustment.to_json() for adjustment in row.adjustments],
+        },
     }
 
 
@@ -166,11 +229,27 @@ def junit(rows: Sequence[CourseRow], assignment: str) -> str:
             continue
         failures = 0 if row.status != "graded" else sum(not check.passed for check in row.checks)
         errors = len(row.checks) if row.status != "graded" else 0
-        suite = ElementTree.SubElement(root, "testsuite", name=course_row.student, tests=str(len(row.checks)), failures=str(failures),
-                                       errors=str(errors), skipped="0", time=f"{row.duration_seconds or 0:.2f}", timestamp=row.finished_at)
+        suite = ElementTree.SubElement(
+            root,
+            "testsuite",
+            name=course_row.student,
+            tests=str(len(row.checks)),
+            failures=str(failures),
+            errors=str(errors),
+            skipped="0",
+            time=f"{row.duration_seconds or 0:.2f}",
+            timestamp=row.finished_at,
+        )
         properties = ElementTree.SubElement(suite, "properties")
-        for key, value in (("status", row.status), ("score", cell(row.score)), ("max_score", cell(row.max_score)), ("file", row.file_name),
-                           ("final", cell(course_row.final)), ("handin", course_row.handin), ("adjustments", adjustments_text(course_row))):
+        for key, value in (
+            ("status", row.status),
+            ("score", cell(row.score)),
+            ("max_score", cell(row.max_score)),
+            ("file", row.file_name),
+            ("final", cell(course_row.final)),
+            ("handin", course_row.handin),
+            ("adjustments", adjustments_text(course_row)),
+        ):
             ElementTree.SubElement(properties, "property", name=key, value=_xml(value))
         for check in row.checks:
             _case(suite, assignment, course_row, check)

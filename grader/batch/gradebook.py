@@ -21,11 +21,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.batch.records import Adjustment, Pair, Row
 from grader.checks.scoring import CheckResult
 from grader.errors import GraderError
 from grader.files import refuse_link
@@ -71,79 +72,6 @@ ORDER BY st.id
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class Row:
-    """A student's current result; ``status`` is "pending" until a grading finished."""
-
-    student: str
-    file_name: str
-    content_hash: str
-    status: str
-    score: float | None
-    max_score: float | None
-    message: str
-    duration_seconds: float | None
-    wall_seconds: float | None
-    finished_at: str
-    assignment_version: str
-    grader_version: str
-    attempts: int  # finished gradings of any of the student's hand-ins; interrupted ones do not count
-    checks: tuple[CheckResult, ...]
-    report: dict[str, Any] | None
-    handed_in: str = ""  # ISO time the hand-in arrived, when a course says (see grader.course.handins)
-    adjustments: tuple[Adjustment, ...] = ()  # the latest adjustment of each check, oldest first
-
-    @property
-    def adjustment(self) -> float:
-        """The points the adjustments add (negative when they take points away)."""
-        return sum(adjustment.points for adjustment in self.adjustments)
-
-    @property
-    def adjusted_score(self) -> float | None:
-        """The automatic score with each adjusted check's points kept within 0 and its maximum."""
-        if self.score is None:
-            return None
-        maxima = {check.id: check.max_score for check in self.checks}
-        scores = {check.id: check.score for check in self.checks}
-        change = sum(min(max(scores.get(a.check_id, 0.0) + a.points, 0.0), maxima.get(a.check_id, a.points)) - scores.get(a.check_id, 0.0)
-                     for a in self.adjustments)
-        return round(self.score + change, 4)
-
-    @property
-    def needs_review(self) -> bool:
-        return any(adjustment.needs_review for adjustment in self.adjustments)
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """A person's change to one check's points, on top of the automatic result."""
-
-    student: str
-    check_id: str
-    points: float  # added to the check's automatic points (negative takes away)
-    comment: str
-    author: str
-    made_at: str
-    content_hash: str  # the submission it was made on
-    automatic: float  # the check's automatic points when it was made
-    needs_review: bool = False  # the automatic result under it changed since (a new hand-in, or a regrade that scored otherwise)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"check": self.check_id, "points": self.points, "comment": self.comment, "author": self.author,
-                "made_at": self.made_at, "automatic_points": self.automatic, "needs_review": self.needs_review}
-
-
-@dataclass(frozen=True)
-class Pair:
-    """Two students' graded code alike: ``score`` is the larger of the two shares of matching code."""
-
-    first: str
-    second: str
-    score: float
-    first_share: float
-    second_share: float
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -220,19 +148,25 @@ class Gradebook:
         seen, ids, handed_in = now(), {}, handed_in or {}
         with self._immediate():
             for entry in entries:
-                self.db.execute("INSERT INTO students VALUES (?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, last_seen = excluded.last_seen",
-                                (entry.student, str(entry.source), seen, seen))
-                self.db.execute("INSERT INTO submissions (student, file_name, content_hash, first_seen, last_seen, handed_in) VALUES (?, ?, ?, ?, ?, ?) "
-                                "ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen, handed_in = coalesce(excluded.handed_in, handed_in)",
-                                (entry.student, entry.file_name, entry.content_hash, seen, seen, handed_in.get(entry.student)))
-                ids[entry.student] = self.db.execute("SELECT id FROM submissions WHERE student = ? AND file_name = ? AND content_hash = ?",
-                                                     (entry.student, entry.file_name, entry.content_hash)).fetchone()[0]
+                self.db.execute(
+                    "INSERT INTO students VALUES (?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, last_seen = excluded.last_seen",
+                    (entry.student, str(entry.source), seen, seen),
+                )
+                self.db.execute(
+                    "INSERT INTO submissions (student, file_name, content_hash, first_seen, last_seen, handed_in) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen, handed_in = coalesce(excluded.handed_in, handed_in)",
+                    (entry.student, entry.file_name, entry.content_hash, seen, seen, handed_in.get(entry.student)),
+                )
+                ids[entry.student] = self.db.execute(
+                    "SELECT id FROM submissions WHERE student = ? AND file_name = ? AND content_hash = ?", (entry.student, entry.file_name, entry.content_hash)
+                ).fetchone()[0]
                 self.db.execute("UPDATE students SET current_submission = ? WHERE id = ?", (ids[entry.student], entry.student))
         return ids
 
     def last_finished(self, submission: int, fingerprint: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM attempts WHERE submission = ? AND fingerprint = ? AND state = 'finished' ORDER BY id DESC LIMIT 1",
-                               (submission, fingerprint)).fetchone()
+        return self.db.execute(
+            "SELECT * FROM attempts WHERE submission = ? AND fingerprint = ? AND state = 'finished' ORDER BY id DESC LIMIT 1", (submission, fingerprint)
+        ).fetchone()
 
     def start(self, submission: int, assignment_version: str, fingerprint: str) -> int:
         sql = "INSERT INTO attempts (submission, state, assignment_version, fingerprint, started_at) VALUES (?, 'running', ?, ?, ?)"
@@ -240,13 +174,31 @@ class Gradebook:
 
     def finish(self, attempt: int, report: dict[str, Any], wall_seconds: float, worker: str, fingerprint: str) -> None:
         """Record a finished grading and its check results, in one transaction."""
-        update = ("UPDATE attempts SET state = 'finished', status = ?, score = ?, max_score = ?, message = ?, duration_seconds = ?, "
-                  "wall_seconds = ?, worker = ?, fingerprint = ?, grader_version = ?, finished_at = ?, report = ? WHERE id = ?")
-        values = (report["status"], report["score"], report["max_score"], report["message"], report["duration_seconds"],
-                  round(wall_seconds, 2), worker, fingerprint, report["grader_version"], now(), json.dumps(report), attempt)
-        checks = [("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (attempt, position, c["id"], c["title"], int(c["passed"]), c["score"], c["max_score"], c["message"]))
-                  for position, c in enumerate(report["checks"])]
+        update = (
+            "UPDATE attempts SET state = 'finished', status = ?, score = ?, max_score = ?, message = ?, duration_seconds = ?, "
+            "wall_seconds = ?, worker = ?, fingerprint = ?, grader_version = ?, finished_at = ?, report = ? WHERE id = ?"
+        )
+        values = (
+            report["status"],
+            report["score"],
+            report["max_score"],
+            report["message"],
+            report["duration_seconds"],
+            round(wall_seconds, 2),
+            worker,
+            fingerprint,
+            report["grader_version"],
+            now(),
+            json.dumps(report),
+            attempt,
+        )
+        checks = [
+            (
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (attempt, position, c["id"], c["title"], int(c["passed"]), c["score"], c["max_score"], c["message"]),
+            )
+            for position, c in enumerate(report["checks"])
+        ]
         self._transaction([(update, values), *checks])
 
     def interrupt(self, attempts: Iterable[int]) -> None:
@@ -271,12 +223,23 @@ class Gradebook:
         return replace(row, adjustments=_reviewed(self._latest_adjustments(student).get(student, ()), row))
 
     def _latest_adjustments(self, student: str | None = None) -> dict[str, tuple[Adjustment, ...]]:
-        latest = ("SELECT * FROM adjustments WHERE id IN (SELECT max(id) FROM adjustments GROUP BY student, check_id)"
-                  + (" AND student = ?" if student else "") + " ORDER BY id")
+        latest = (
+            "SELECT * FROM adjustments WHERE id IN (SELECT max(id) FROM adjustments GROUP BY student, check_id)"
+            + (" AND student = ?" if student else "")
+            + " ORDER BY id"
+        )
         made: dict[str, list[Adjustment]] = {}
         for found in self.db.execute(latest, (student,) if student else ()):
-            adjustment = Adjustment(found["student"], found["check_id"], found["points"], found["comment"], found["author"],
-                                    found["made_at"], found["content_hash"], found["automatic"])
+            adjustment = Adjustment(
+                found["student"],
+                found["check_id"],
+                found["points"],
+                found["comment"],
+                found["author"],
+                found["made_at"],
+                found["content_hash"],
+                found["automatic"],
+            )
             if adjustment.points or adjustment.comment:  # points 0 and no comment: withdrawn
                 made.setdefault(adjustment.student, []).append(adjustment)
         return {student: tuple(adjustments) for student, adjustments in made.items()}
@@ -296,9 +259,14 @@ class Gradebook:
         if not 0 <= check.score + points <= check.max_score:
             raise GraderError(course_text.adjustment_out_of_range(check.id, check.score, points, check.max_score))
         adjustment = Adjustment(student, check_id, float(points), comment.strip(), author, now(), row.content_hash, check.score)
-        self._transaction([("INSERT INTO adjustments (student, check_id, points, comment, author, made_at, content_hash, automatic) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (student, check_id, adjustment.points, adjustment.comment, author,
-                                                                 adjustment.made_at, row.content_hash, check.score))])
+        self._transaction(
+            [
+                (
+                    "INSERT INTO adjustments (student, check_id, points, comment, author, made_at, content_hash, automatic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (student, check_id, adjustment.points, adjustment.comment, author, adjustment.made_at, row.content_hash, check.score),
+                )
+            ]
+        )
         return adjustment
 
     def sources(self) -> dict[str, str]:
@@ -308,38 +276,63 @@ class Gradebook:
     def adjustment_history(self, student: str | None = None) -> tuple[Adjustment, ...]:
         """Every adjustment ever recorded (withdrawn and replaced ones too), oldest first."""
         query = "SELECT * FROM adjustments" + (" WHERE student = ?" if student else "") + " ORDER BY id"
-        return tuple(Adjustment(f["student"], f["check_id"], f["points"], f["comment"], f["author"], f["made_at"], f["content_hash"], f["automatic"])
-                     for f in self.db.execute(query, (student,) if student else ()))
+        return tuple(
+            Adjustment(f["student"], f["check_id"], f["points"], f["comment"], f["author"], f["made_at"], f["content_hash"], f["automatic"])
+            for f in self.db.execute(query, (student,) if student else ())
+        )
 
     def record_similarity(self, pairs: Iterable[Pair], hashes: dict[str, str]) -> None:
         """Replace the stored pairs with ``pairs`` (computed on the submissions with ``hashes``)."""
         computed = now()
-        self._transaction([("DELETE FROM similarity", ()), *(
-            ("INSERT INTO similarity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-             (p.first, p.second, hashes[p.first], hashes[p.second], p.score, p.first_share, p.second_share, computed)) for p in pairs)])
+        self._transaction(
+            [
+                ("DELETE FROM similarity", ()),
+                *(
+                    (
+                        "INSERT INTO similarity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (p.first, p.second, hashes[p.first], hashes[p.second], p.score, p.first_share, p.second_share, computed),
+                    )
+                    for p in pairs
+                ),
+            ]
+        )
 
     def similarity(self) -> tuple[Pair, ...]:
         """The stored pairs whose submissions are still both students' current ones, most alike first."""
         current = {row.student: row.content_hash for row in self.rows()}
         found = self.db.execute("SELECT * FROM similarity ORDER BY score DESC, first, second").fetchall()
-        return tuple(Pair(f["first"], f["second"], f["score"], f["first_share"], f["second_share"]) for f in found
-                     if current.get(f["first"]) == f["first_hash"] and current.get(f["second"]) == f["second_hash"])
+        return tuple(
+            Pair(f["first"], f["second"], f["score"], f["first_share"], f["second_share"])
+            for f in found
+            if current.get(f["first"]) == f["first_hash"] and current.get(f["second"]) == f["second_hash"]
+        )
 
 
 def _reviewed(adjustments: tuple[Adjustment, ...], row: Row) -> tuple[Adjustment, ...]:
     """Each adjustment flagged when the automatic result under it is no longer the one it was made on."""
     scores = {check.id: check.score for check in row.checks}
-    return tuple(replace(a, needs_review=row.status == "pending" or a.content_hash != row.content_hash or scores.get(a.check_id) != a.automatic)
-                 for a in adjustments)
+    return tuple(
+        replace(a, needs_review=row.status == "pending" or a.content_hash != row.content_hash or scores.get(a.check_id) != a.automatic) for a in adjustments
+    )
 
 
 def _row(found: sqlite3.Row, checks: tuple[CheckResult, ...]) -> Row:
     finished = found["id"] is not None
     return Row(
-        student=found["student"], file_name=found["file_name"], content_hash=found["content_hash"],
-        status=found["status"] if finished else "pending", score=found["score"], max_score=found["max_score"],
-        message=found["message"] or "", duration_seconds=found["duration_seconds"], wall_seconds=found["wall_seconds"],
-        finished_at=found["finished_at"] or "", assignment_version=found["assignment_version"] or "",
-        grader_version=found["grader_version"] or "", attempts=found["attempts"], checks=checks,
-        report=json.loads(found["report"]) if finished else None, handed_in=found["handed_in"] or "",
+        student=found["student"],
+        file_name=found["file_name"],
+        content_hash=found["content_hash"],
+        status=found["status"] if finished else "pending",
+        score=found["score"],
+        max_score=found["max_score"],
+        message=found["message"] or "",
+        duration_seconds=found["duration_seconds"],
+        wall_seconds=found["wall_seconds"],
+        finished_at=found["finished_at"] or "",
+        assignment_version=found["assignment_version"] or "",
+        grader_version=found["grader_version"] or "",
+        attempts=found["attempts"],
+        checks=checks,
+        report=json.loads(found["report"]) if finished else None,
+        handed_in=found["handed_in"] or "",
     )

@@ -118,8 +118,11 @@ def _walk(folder: Path) -> list[_Item]:
 
 def _left_out(left: tuple[archives.LeftOut, ...], root: Path, prefix: PurePath = PurePosixPath(), links: bool = False) -> list[_Item]:
     """Members left out of an archive, below ``prefix``, as items relative to it; links only if asked for."""
-    return [_Item(member.name.relative_to(prefix), root / member.name, member.mode, member.size, on_disk=False)
-            for member in left if member.name != prefix and member.name.is_relative_to(prefix) and (links or not stat.S_ISLNK(member.mode))]
+    return [
+        _Item(member.name.relative_to(prefix), root / member.name, member.mode, member.size, on_disk=False)
+        for member in left
+        if member.name != prefix and member.name.is_relative_to(prefix) and (links or not stat.S_ISLNK(member.mode))
+    ]
 
 
 def _rank(relative: PurePath) -> int:
@@ -229,8 +232,11 @@ def _class_folder(source: Path, scratch: Path, budget: archives.Budget) -> tuple
     folder, prefix = unpacked.folder, PurePosixPath()
     while len(inside := _visible(folder)) == 1 and inside[0].is_dir() and len(_visible(inside[0])) > 1:
         folder, prefix = inside[0], prefix / inside[0].name  # the archive holds the class folder itself
-    left = tuple(archives.LeftOut(member.name.relative_to(prefix), member.mode, member.size)
-                 for member in unpacked.left_out if member.name != prefix and member.name.is_relative_to(prefix))
+    left = tuple(
+        archives.LeftOut(member.name.relative_to(prefix), member.mode, member.size)
+        for member in unpacked.left_out
+        if member.name != prefix and member.name.is_relative_to(prefix)
+    )
     return folder, left
 
 

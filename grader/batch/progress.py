@@ -85,8 +85,19 @@ class _Counts:
         return sum(self.endings.values())
 
     def line(self, student: str, report: dict, seconds: float, running: int) -> str:
-        return batch_words.progress_line(self.done, self.total - self.skipped, student, report["status"], report["score"], report["max_score"],
-                                         seconds, self.endings[Ending.STOPPED], self.endings[Ending.FAULT], running, self.pace.left())
+        return batch_words.progress_line(
+            self.done,
+            self.total - self.skipped,
+            student,
+            report["status"],
+            report["score"],
+            report["max_score"],
+            seconds,
+            self.endings[Ending.STOPPED],
+            self.endings[Ending.FAULT],
+            running,
+            self.pace.left(),
+        )
 
 
 class Lines:
@@ -121,8 +132,15 @@ class Bar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.counts, self.console = _Counts(), Console(file=stream or sys.stderr)
-        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn(batch_words.BAR_COUNTS), TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"), console=self.console)
+        self.bar = Progress(
+            TextColumn("grading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(batch_words.BAR_COUNTS),
+            TimeElapsedColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
+            console=self.console,
+        )
         self.task = self.bar.add_task("grading", total=0, stopped=0, faults=0, running=0, eta="—")
 
     def start(self, total: int, skipped: int, note: str, slots: int = 1) -> None:
@@ -135,8 +153,14 @@ class Bar:
         c = self.counts
         c.add(report, seconds, running)
         self.bar.console.print(c.line(student, report, seconds, running), markup=False, highlight=False)
-        self.bar.update(self.task, completed=c.done, stopped=c.endings[Ending.STOPPED], faults=c.endings[Ending.FAULT], running=running,
-                        eta=batch_words.duration(c.pace.left()))
+        self.bar.update(
+            self.task,
+            completed=c.done,
+            stopped=c.endings[Ending.STOPPED],
+            faults=c.endings[Ending.FAULT],
+            running=running,
+            eta=batch_words.duration(c.pace.left()),
+        )
 
     def running(self, count: int) -> None:
         self.bar.update(self.task, running=count, eta=batch_words.duration(self.counts.pace.left()))

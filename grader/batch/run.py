@@ -173,9 +173,16 @@ def write_reports(data: dict[str, Any], spec: AssignmentSpec, out: Path, student
 
 def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> dict[str, Any]:
     """The report of an entry with nothing gradable in it: status invalid, score 0."""
-    return Report.of(assignment=spec.name, version=spec.version, submission=entry.file_name, content_hash=entry.content_hash,
-                     status=Status.INVALID, message=entry.problem, score=nothing_graded(spec, messages.not_graded()),
-                     sandbox=options.isolation.value).to_json()
+    return Report.of(
+        assignment=spec.name,
+        version=spec.version,
+        submission=entry.file_name,
+        content_hash=entry.content_hash,
+        status=Status.INVALID,
+        message=entry.problem,
+        score=nothing_graded(spec, messages.not_graded()),
+        sandbox=options.isolation.value,
+    ).to_json()
 
 
 def with_notes(report: dict[str, Any], notes: tuple[str, ...]) -> dict[str, Any]:
@@ -186,8 +193,16 @@ def with_notes(report: dict[str, Any], notes: tuple[str, ...]) -> dict[str, Any]
 class _Run:
     """One batch run's state: where results go and how they are recorded."""
 
-    def __init__(self, book: Gradebook, spec: AssignmentSpec, out: Path, options: Options, progress: Progress,
-                 entries: tuple[Entry, ...] = (), course: Course | None = None):
+    def __init__(
+        self,
+        book: Gradebook,
+        spec: AssignmentSpec,
+        out: Path,
+        options: Options,
+        progress: Progress,
+        entries: tuple[Entry, ...] = (),
+        course: Course | None = None,
+    ):
         self.book, self.spec, self.out, self.options, self.progress, self.course = book, spec, out, options, progress, course
         self.fingerprint, self.graded, self.warned = fingerprint(spec), 0, False
         self.notes = {entry.student: entry.notes for entry in entries}
@@ -269,8 +284,15 @@ def _write_summary(book: Gradebook, spec: AssignmentSpec, out: Path, course: Cou
 
 
 def grade_batch(
-    source: Path, spec: AssignmentSpec, out: Path, options: Options, jobs: int = 0, cluster: str | None = None,
-    regrade: frozenset[str] | None = None, progress: Progress | None = None, course: Course | None = None,
+    source: Path,
+    spec: AssignmentSpec,
+    out: Path,
+    options: Options,
+    jobs: int = 0,
+    cluster: str | None = None,
+    regrade: frozenset[str] | None = None,
+    progress: Progress | None = None,
+    course: Course | None = None,
 ) -> BatchResult:
     """Grade every student in ``source`` into ``out``; resumes where an earlier run stopped.
 

@@ -69,5 +69,4 @@ def assign(names: dict[str, str]) -> dict[str, StudentId]:
         for wanted, name, group in movable:
             first_clash.setdefault(name, (wanted, tuple(other for other in group if other != name)))
             steps[name] += 1
-    return {name: StudentId(_form(name, names[name], steps[name]), plain(names[name]), steps[name], *first_clash.get(name, ("", ())))
-            for name in names}
+    return {name: StudentId(_form(name, names[name], steps[name]), plain(names[name]), steps[name], *first_clash.get(name, ("", ()))) for name in names}

@@ -23,7 +23,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from grader.batch.endings import Ending, ending, tally
-from grader.batch.gradebook import Gradebook, Pair, Row
+from grader.batch.gradebook import Gradebook
+from grader.batch.records import Pair, Row
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
 from grader.files import Folder
@@ -151,8 +152,7 @@ def _check_rates(rows: tuple[Row, ...]) -> tuple[CheckRate, ...]:
         for row in rows:
             for check in row.checks:
                 titles.setdefault(check.id, (check.title, check.max_score))
-    return tuple(CheckRate(key, title, points, passed.get(key, 0), total.get(key, 0), len(rows) - total.get(key, 0))
-                 for key, (title, points) in titles.items())
+    return tuple(CheckRate(key, title, points, passed.get(key, 0), total.get(key, 0), len(rows) - total.get(key, 0)) for key, (title, points) in titles.items())
 
 
 def summarize(rows: tuple[Row, ...], spec: AssignmentSpec, course: Course | None = None, pairs: tuple[Pair, ...] = ()) -> Summary:
@@ -163,12 +163,25 @@ def summarize(rows: tuple[Row, ...], spec: AssignmentSpec, course: Course | None
     scores = [row.score or 0.0 for row in finished if ending(row.status) is not Ending.FAULT]  # a grader fault's 0 is no score
     slowest = sorted(finished, key=lambda row: -(row.duration_seconds or 0))[:SLOWEST] if len(finished) > SLOWEST else []
     return Summary(
-        title=spec.title, assignment=spec.name, version=spec.version, max_score=spec.max_score, rows=rows, finished=finished,
-        graded=counted[Ending.GRADED], stopped=counted[Ending.STOPPED], faults=counted[Ending.FAULT], pending=counted[Ending.PENDING],
+        title=spec.title,
+        assignment=spec.name,
+        version=spec.version,
+        max_score=spec.max_score,
+        rows=rows,
+        finished=finished,
+        graded=counted[Ending.GRADED],
+        stopped=counted[Ending.STOPPED],
+        faults=counted[Ending.FAULT],
+        pending=counted[Ending.PENDING],
         full_marks=sum(score >= spec.max_score for score in scores),
-        mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
-        distribution=distribution(scores, spec.max_score), checks=_check_rates(rows), causes=_causes(finished),
-        slowest=tuple(slowest), students=students, pairs=pairs,
+        mean=statistics.fmean(scores) if scores else None,
+        median=statistics.median(scores) if scores else None,
+        distribution=distribution(scores, spec.max_score),
+        checks=_check_rates(rows),
+        causes=_causes(finished),
+        slowest=tuple(slowest),
+        students=students,
+        pairs=pairs,
     )
 
 

@@ -90,21 +90,35 @@ class Processes:
 def options_json(options: Options) -> dict[str, Any]:
     """Every field of ``Options`` as JSON: the worker process gets exactly the coordinator's choices."""
     data = {field.name: getattr(options, field.name) for field in fields(Options)}
-    return {**data, "isolation": options.isolation.value, "limits": asdict(options.limits) if options.limits else None,
-            "work_root": str(options.work_root) if options.work_root else None}
+    return {
+        **data,
+        "isolation": options.isolation.value,
+        "limits": asdict(options.limits) if options.limits else None,
+        "work_root": str(options.work_root) if options.work_root else None,
+    }
 
 
 def options_from_json(data: dict[str, Any]) -> Options:
-    return Options(**{
-        **data, "isolation": Isolation(data["isolation"]), "limits": Limits(**data["limits"]) if data["limits"] else None,
-        "work_root": Path(data["work_root"]) if data["work_root"] else None,
-    })
+    return Options(
+        **{
+            **data,
+            "isolation": Isolation(data["isolation"]),
+            "limits": Limits(**data["limits"]) if data["limits"] else None,
+            "work_root": Path(data["work_root"]) if data["work_root"] else None,
+        }
+    )
 
 
 def job_json(job: Job) -> dict[str, Any]:
     """The job without its content (that goes next to it as a file)."""
-    return {"student": job.student, "file_name": job.file_name, "spec_name": job.spec_name, "spec_folder": job.spec_folder,
-            "options": options_json(job.options), "overrides": [list(pair) for pair in job.overrides]}
+    return {
+        "student": job.student,
+        "file_name": job.file_name,
+        "spec_name": job.spec_name,
+        "spec_folder": job.spec_folder,
+        "options": options_json(job.options),
+        "overrides": [list(pair) for pair in job.overrides],
+    }
 
 
 def load_spec(job: Job) -> specs.AssignmentSpec:
@@ -114,9 +128,17 @@ def load_spec(job: Job) -> specs.AssignmentSpec:
 
 def died_report(job: Job, spec: specs.AssignmentSpec, how: str, output: str) -> dict[str, Any]:
     """The report of a submission whose grading process died: status internal, score 0."""
-    return Report.of(assignment=spec.name, version=spec.version, submission=job.file_name, status=Status.INTERNAL,
-                     message=batch_words.grading_process_died(job.file_name, how, output), score=nothing_graded(spec, messages.not_graded()),
-                     output=output[-OUTPUT_KEPT:], output_truncated=len(output) > OUTPUT_KEPT, sandbox=job.options.isolation.value).to_json()
+    return Report.of(
+        assignment=spec.name,
+        version=spec.version,
+        submission=job.file_name,
+        status=Status.INTERNAL,
+        message=batch_words.grading_process_died(job.file_name, how, output),
+        score=nothing_graded(spec, messages.not_graded()),
+        output=output[-OUTPUT_KEPT:],
+        output_truncated=len(output) > OUTPUT_KEPT,
+        sandbox=job.options.isolation.value,
+    ).to_json()
 
 
 def _deadline(job: Job, spec: specs.AssignmentSpec) -> float:
@@ -180,8 +202,9 @@ class _Events(threading.Thread):
 def _spawn(folder: Path, job: Job, spec: specs.AssignmentSpec, processes: Processes | None) -> tuple[int, str, str | None]:
     command = [sys.executable, *COMMAND, str(folder)]
     env = {**os.environ, "GRADER_PARENT_PID": str(os.getpid())}
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, errors="replace", env=env, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env, start_new_session=True
+    )
     if processes:
         processes.add(process)
     try:
@@ -241,8 +264,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so the sandbox cleans up
     folder = Path(argv[0])
     data = json.loads((folder / "job.json").read_text())
-    job = Job(**{**data, "content": b"", "options": options_from_json(data["options"]),
-                 "overrides": tuple(tuple(pair) for pair in data.get("overrides", []))})  # the content is in/
+    job = Job(
+        **{**data, "content": b"", "options": options_from_json(data["options"]), "overrides": tuple(tuple(pair) for pair in data.get("overrides", []))}
+    )  # the content is in/
     from grader.pipeline import grade_to  # after the signal handlers: imports take a moment
 
     def on_event(event: dict) -> None:

@@ -77,8 +77,11 @@ def callback(callback: CallbackTrial | None, names: Names, condition: StopCondit
     replayed = next((case for case in callback.cases if case.replay), None)
     answer = callback.answers.get(replayed.id) if replayed else None
     if replayed is not None and (answer is None or answer.error is not None or answer.stopped_at != replayed.expected_stop):
-        return Verdict(False, "callback.inconsistent", {"name": name, "alone": answer.stopped_at if answer else None,
-                                                        "real": replayed.expected_stop, "error": answer.error if answer else None})
+        return Verdict(
+            False,
+            "callback.inconsistent",
+            {"name": name, "alone": answer.stopped_at if answer else None, "real": replayed.expected_stop, "error": answer.error if answer else None},
+        )
     return Verdict(True, "callback.ok", {"name": name, "condition": condition, "cases": sum(not case.replay for case in callback.cases)})
 
 
@@ -130,8 +133,9 @@ def _stop_problem(training: Training, names: Names, condition: StopCondition, ma
     return None
 
 
-def _confirmation_problem(training: Training, trained_model: ModelFacts | None, callback: CallbackTrial | None,
-                          names: Names, condition: StopCondition) -> Verdict | None:
+def _confirmation_problem(
+    training: Training, trained_model: ModelFacts | None, callback: CallbackTrial | None, names: Names, condition: StopCondition
+) -> Verdict | None:
     """The claimed stop checked against the saved model and the callback replayed alone."""
     fit = training.graded_fit
     assert fit is not None and fit.stop is not None
@@ -142,13 +146,19 @@ def _confirmation_problem(training: Training, trained_model: ModelFacts | None, 
         return Verdict(False, "stop.custom_metric", {"name": names.callback})
     expected = training.expected_steps()
     if expected is None or trained_model.optimizer_steps != expected:
-        return Verdict(False, "stop.steps_disagree", {"saved": trained_model.optimizer_steps, "expected": expected,
-                                                      "epochs": training.epochs_trained, "per_epoch": fit.steps_per_epoch})
+        return Verdict(
+            False,
+            "stop.steps_disagree",
+            {"saved": trained_model.optimizer_steps, "expected": expected, "epochs": training.epochs_trained, "per_epoch": fit.steps_per_epoch},
+        )
     replay = next((case for case in callback.cases if case.replay), None) if callback else None
     answer = callback.answers.get(replay.id) if callback and replay else None
     if answer is None or answer.error is not None or answer.stopped_at != fit.stop.epoch:
-        return Verdict(False, "stop.replay_disagrees", {"name": names.callback, "epoch": fit.stop.epoch,
-                                                        "replayed": answer.stopped_at if answer else None, "error": answer.error if answer else None})
+        return Verdict(
+            False,
+            "stop.replay_disagrees",
+            {"name": names.callback, "epoch": fit.stop.epoch, "replayed": answer.stopped_at if answer else None, "error": answer.error if answer else None},
+        )
     measured = trained_model.train_metric(condition.metric)
     tolerance = TRUSTED_TOLERANCE[condition.metric]
     bar = StopCondition(condition.metric, condition.stops_when, condition.threshold - tolerance if condition.rising else condition.threshold + tolerance)
@@ -158,18 +168,27 @@ def _confirmation_problem(training: Training, trained_model: ModelFacts | None, 
 
 
 @check
-def stopped_by_callback(training: Training | None, trained_model: ModelFacts | None, callback: CallbackTrial | None, names: Names,
-                        condition: StopCondition, max_epochs: int, strict_epochs: bool, lesson: bool) -> Verdict:
+def stopped_by_callback(
+    training: Training | None,
+    trained_model: ModelFacts | None,
+    callback: CallbackTrial | None,
+    names: Names,
+    condition: StopCondition,
+    max_epochs: int,
+    strict_epochs: bool,
+    lesson: bool,
+) -> Verdict:
     problem = _training_problem(training, names, condition, lesson)
     if problem is None and training is not None:
-        problem = _stop_problem(training, names, condition, max_epochs, strict_epochs, lesson) or \
-            _confirmation_problem(training, trained_model, callback, names, condition)
+        problem = _stop_problem(training, names, condition, max_epochs, strict_epochs, lesson) or _confirmation_problem(
+            training, trained_model, callback, names, condition
+        )
     if problem is not None:
         return problem
     assert training is not None and training.graded_fit is not None and training.graded_fit.stop is not None
-    fit = training.graded_fit
-    return Verdict(True, "stop.ok", {"name": names.callback, "epoch": fit.stop.epoch, "requested": fit.epochs_requested,  # type: ignore[union-attr]
-                                     "value": fit.history[condition.metric][fit.stop.epoch - 1], "condition": condition})  # type: ignore[union-attr]
+    fit, stop = training.graded_fit, training.graded_fit.stop
+    values = {"name": names.callback, "epoch": stop.epoch, "requested": fit.epochs_requested, "condition": condition}
+    return Verdict(True, "stop.ok", {**values, "value": fit.history[condition.metric][stop.epoch - 1]})
 
 
 def _no_model(training: Training | None, trained_model: ModelFacts | None) -> Verdict | None:
@@ -206,4 +225,6 @@ def reference(trained_model: ModelFacts | None, training: Training | None, refer
     value = trained_model.held_out_accuracy
     gap = reference_accuracy - value
     passed = gap <= tolerance
-    return Verdict(passed, "reference.ok" if passed else "reference.trails", {"value": value, "expected": reference_accuracy, "gap": gap, "tolerance": tolerance})
+    return Verdict(
+        passed, "reference.ok" if passed else "reference.trails", {"value": value, "expected": reference_accuracy, "gap": gap, "tolerance": tolerance}
+    )

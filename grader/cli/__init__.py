@@ -25,7 +25,9 @@ GROUPS = (grading, batch, course, authoring, machine, service)
 
 
 def parser() -> argparse.ArgumentParser:
-    found = argparse.ArgumentParser(prog="grader", description="Grade machine-learning notebook exercises: sandboxed runs, the grader's own evaluation, score reports.")
+    found = argparse.ArgumentParser(
+        prog="grader", description="Grade machine-learning notebook exercises: sandboxed runs, the grader's own evaluation, score reports."
+    )
     commands = found.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.register(commands)

@@ -17,13 +17,23 @@ from grader.text import validation as validation_words
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    validate = commands.add_parser("validate", help="prove assignments grade as stated: the reference full marks twice, the starter 0 and what `grader assign` makes of the reference, each example its expected.toml")
+    validate = commands.add_parser(
+        "validate",
+        help="prove assignments grade as stated: the reference full marks twice, the starter 0 and what `grader assign` makes of the reference, each example its expected.toml",
+    )
     validate.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="names or folders (default: every assignment `grader list` shows)")
     validate.add_argument("--jobs", "-j", type=int, default=0, help="gradings at once (default: one per core)")
     validate.add_argument("--threads", type=int, default=0, help="TensorFlow threads per grading (default: cores ÷ jobs, at least 1)")
-    validate.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for the graded code (default: bwrap; when it cannot start here, a message says what to install)")
+    validate.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="isolation for the graded code (default: bwrap; when it cannot start here, a message says what to install)",
+    )
     validate.add_argument("--out", "-o", type=Path, help="keep every case's reports here (default: a temporary folder)")
-    validate.add_argument("--course", type=Path, metavar="DIR", help="a course folder whose own assignments resolve by name (default: the nearest course.toml upward from here)")
+    validate.add_argument(
+        "--course", type=Path, metavar="DIR", help="a course folder whose own assignments resolve by name (default: the nearest course.toml upward from here)"
+    )
     validate.set_defaults(run=validate_command)
     new = commands.add_parser("new", help="scaffold a new assignment that `grader validate` passes as it comes")
     new.add_argument("name", metavar="NAME", help="the assignment's name, e.g. week2_callback")
@@ -31,13 +41,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     new.add_argument("--title", help="the assignment's title")
     new.set_defaults(run=new_command)
     assign = commands.add_parser("assign", help="make the starter notebook from the reference: solution regions become placeholders, outputs are cleared")
-    assign.add_argument("source", type=Path, metavar="SOURCE.ipynb", help="the reference solution, with `### START CODE HERE ###` or `### BEGIN SOLUTION` regions")
-    assign.add_argument("--out", "-o", type=Path, metavar="STARTER.ipynb", help="where the starter goes (default: assignments/<name>/starter.ipynb for reference/<name>/solution.ipynb)")
+    assign.add_argument(
+        "source", type=Path, metavar="SOURCE.ipynb", help="the reference solution, with `### START CODE HERE ###` or `### BEGIN SOLUTION` regions"
+    )
+    assign.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar="STARTER.ipynb",
+        help="where the starter goes (default: assignments/<name>/starter.ipynb for reference/<name>/solution.ipynb)",
+    )
     assign.set_defaults(run=assign_command)
     bundle = commands.add_parser("bundle", help="write what students may hold: the spec, checks, starter and the reference's metrics, never its solution")
     bundle.add_argument("assignment", metavar="ASSIGNMENT", help="name or folder")
     bundle.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="writes DIR/ASSIGNMENT/ (refused if it exists and is not empty)")
-    bundle.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for grading the reference when its metrics are not cached (default: bwrap; when it cannot start here, a message says what to install)")
+    bundle.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="isolation for grading the reference when its metrics are not cached (default: bwrap; when it cannot start here, a message says what to install)",
+    )
     bundle.add_argument("--threads", type=int, default=0, help="TensorFlow threads for that grading (default: not set, so TensorFlow picks: one per core)")
     bundle.add_argument("--rerun-reference", action="store_true", help="grade the reference again instead of using its cached metrics")
     bundle.set_defaults(run=bundle_command)
@@ -80,8 +103,7 @@ def assign_command(arguments: argparse.Namespace) -> int:
 def bundle_command(arguments: argparse.Namespace) -> int:
     from grader.authoring import bundle
 
-    options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=arguments.threads,
-                      use_reference_cache=not arguments.rerun_reference)
+    options = Options(isolation=api.choose_isolation(arguments.sandbox), threads=arguments.threads, use_reference_cache=not arguments.rerun_reference)
     written = bundle.bundle(arguments.assignment, arguments.out, options)
     print(authoring_text.bundled(written[0].parent, written, written[0].parent.name))
     return EXIT_OK

@@ -20,18 +20,40 @@ from grader.text import messages
 
 def register(commands: argparse._SubParsersAction) -> None:
     batch = commands.add_parser("batch", help="grade a whole class: parallel, resumable, a gradebook and HTML reports")
-    batch.add_argument("submissions", type=Path, nargs="?", metavar="SUBMISSIONS", help="folder (or .zip/.tar.gz) with one file or folder per student; the name is the student id (default with --course: COURSE/handins/ASSIGNMENT)")
+    batch.add_argument(
+        "submissions",
+        type=Path,
+        nargs="?",
+        metavar="SUBMISSIONS",
+        help="folder (or .zip/.tar.gz) with one file or folder per student; the name is the student id (default with --course: COURSE/handins/ASSIGNMENT)",
+    )
     batch.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
-    batch.add_argument("--out", "-o", type=Path, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/ (default with --course: COURSE/grades/ASSIGNMENT)")
+    batch.add_argument(
+        "--out", "-o", type=Path, help="batch folder: gradebook.sqlite, summary.html, reports/<student>/ (default with --course: COURSE/grades/ASSIGNMENT)"
+    )
     batch.add_argument("--course", type=Path, metavar="DIR", help="a course folder (course.toml, roster.csv): hand-in times, late policy, the roster's rows")
-    batch.add_argument("--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core); each gets cores ÷ jobs TensorFlow threads unless --threads says otherwise")
+    batch.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        help="submissions graded at once (default: one per core); each gets cores ÷ jobs TensorFlow threads unless --threads says otherwise",
+    )
     batch.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    batch.add_argument("--regrade", nargs="?", const="all", metavar="STATUSES", help="grade again even if unchanged: all (the default), or a comma list of statuses such as internal,crashed")
+    batch.add_argument(
+        "--regrade",
+        nargs="?",
+        const="all",
+        metavar="STATUSES",
+        help="grade again even if unchanged: all (the default), or a comma list of statuses such as internal,crashed",
+    )
     batch.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto", help="a live bar on a terminal, plain lines otherwise (default: auto)")
     add_grading_options(batch, threads_default="cores ÷ jobs, at least 1; with --cluster, each machine's cores ÷ its Dask worker threads")
     batch.set_defaults(run=batch_command)
     export = commands.add_parser("export", help="write gradebook.csv, Gradescope results.json and JUnit XML from a batch's gradebook")
-    export.add_argument("batch", type=Path, nargs="?", metavar="BATCH", help="the --out folder of `grader batch` (default with --course: every assignment of the course)")
+    export.add_argument(
+        "batch", type=Path, nargs="?", metavar="BATCH", help="the --out folder of `grader batch` (default with --course: every assignment of the course)"
+    )
     export.add_argument("--to", type=Path, help="folder to write to (default: BATCH/export, or COURSE/grades/export)")
     export.add_argument("--course", type=Path, metavar="DIR", help="a course folder: the roster's rows, late penalties, and canvas.csv and moodle.csv")
     export.set_defaults(run=export_command)
@@ -71,8 +93,17 @@ def batch_command(arguments: argparse.Namespace) -> int:
     if options.isolation is Isolation.NONE:
         print(messages.UNSANDBOXED, file=sys.stderr)
     try:
-        result = api.grade_batch(submissions, spec, out, options, jobs=arguments.jobs, cluster=arguments.cluster,
-                                 regrade=regrade_choice(arguments.regrade), progress=for_stream(arguments.progress), course=course)
+        result = api.grade_batch(
+            submissions,
+            spec,
+            out,
+            options,
+            jobs=arguments.jobs,
+            cluster=arguments.cluster,
+            regrade=regrade_choice(arguments.regrade),
+            progress=for_stream(arguments.progress),
+            course=course,
+        )
     except KeyboardInterrupt:
         print(batch_words.BATCH_INTERRUPTED, file=sys.stderr)
         return 130

@@ -20,8 +20,14 @@ from grader.text import messages
 from grader.text.intake import KINDS
 
 EXIT_OK, EXIT_BELOW_FULL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-LIMIT_FLAGS = {"timeout": "wall_seconds", "cpu_time": "cpu_seconds", "memory": "memory_mb",
-               "processes": "processes", "scratch": "scratch_mb", "output_limit": "output_bytes"}
+LIMIT_FLAGS = {
+    "timeout": "wall_seconds",
+    "cpu_time": "cpu_seconds",
+    "memory": "memory_mb",
+    "processes": "processes",
+    "scratch": "scratch_mb",
+    "output_limit": "output_bytes",
+}
 
 
 THREADS_UNSET = "not set, so TensorFlow picks: one per core"
@@ -30,19 +36,32 @@ GRADABLE = (".ipynb", ".py")
 
 
 def add_grading_options(parser: argparse.ArgumentParser, threads_default: str = THREADS_UNSET) -> None:
-    parser.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="isolation for student code (default: auto, i.e. bwrap, and a message saying what to install when it cannot start here; 'none' runs code unprotected)")
+    parser.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="isolation for student code (default: auto, i.e. bwrap, and a message saying what to install when it cannot start here; 'none' runs code unprotected)",
+    )
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit per run (default: the assignment's)")
     parser.add_argument("--memory", type=int, metavar="MB", help="memory limit per run (default: the assignment's)")
     parser.add_argument("--cpu-time", type=float, metavar="SECONDS", help="CPU-time limit per run, all cores together (default: the assignment's)")
     parser.add_argument("--processes", type=int, metavar="N", help="processes and threads per run (default: the assignment's)")
-    parser.add_argument("--scratch", type=int, metavar="MB", help="size of each scratch folder per run: working folder, /tmp, /dev/shm (default: the assignment's)")
+    parser.add_argument(
+        "--scratch", type=int, metavar="MB", help="size of each scratch folder per run: working folder, /tmp, /dev/shm (default: the assignment's)"
+    )
     parser.add_argument("--output-limit", type=int, metavar="BYTES", help="printed output kept per run; more ends the run (default: the assignment's)")
     parser.add_argument("--threads", type=int, default=0, help=f"TensorFlow threads per run (default: {threads_default})")
     parser.add_argument("--rerun-reference", action="store_true", help="grade the reference solution again instead of using its cached result")
     if not any(action.dest == "course" for action in parser._actions):
         parser.add_argument("--course", type=Path, metavar="DIR", help="a course folder: its own assignments resolve by name too")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
-                        help="override a threshold of the assignment for this run, e.g. --set threshold=0.99 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="settings",
+        help="override a threshold of the assignment for this run, e.g. --set threshold=0.99 (repeatable)",
+    )
 
 
 def limits_of(arguments: argparse.Namespace, limits: Limits) -> Limits:
@@ -58,8 +77,13 @@ def options_of(arguments: argparse.Namespace, spec: specs.AssignmentSpec, own_co
     if arguments.threads < 0:
         raise GraderError(argument_words.bad_threads(arguments.threads))
     isolation = api.choose_isolation(arguments.sandbox, own_code)
-    return Options(isolation=isolation, limits=limits_of(arguments, spec.limits), threads=arguments.threads,
-                   use_reference_cache=not arguments.rerun_reference, regrade=bool(getattr(arguments, "regrade", None)))  # batch: --regrade [STATUSES] really runs again
+    return Options(
+        isolation=isolation,
+        limits=limits_of(arguments, spec.limits),
+        threads=arguments.threads,
+        use_reference_cache=not arguments.rerun_reference,
+        regrade=bool(getattr(arguments, "regrade", None)),
+    )  # batch: --regrade [STATUSES] really runs again
 
 
 def spec_of(arguments: argparse.Namespace, name: str, by_name_only: bool = False) -> specs.AssignmentSpec:

@@ -26,7 +26,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     adjust.add_argument("student", metavar="STUDENT", help="the student id, as the gradebook has it")
     adjust.add_argument("assignment", metavar="ASSIGNMENT", help="the course's assignment (with --course), or the assignment of --batch")
     adjust.add_argument("--check", required=True, metavar="ID", help="the check to adjust, e.g. accuracy")
-    adjust.add_argument("--points", required=True, type=float, metavar="P", help="points added to the check's automatic points (negative takes away); 0 with no comment withdraws")
+    adjust.add_argument(
+        "--points",
+        required=True,
+        type=float,
+        metavar="P",
+        help="points added to the check's automatic points (negative takes away); 0 with no comment withdraws",
+    )
     adjust.add_argument("--comment", default="", metavar="TEXT", help="why, for the student and the record")
     adjust.add_argument("--by", metavar="NAME", help="who makes it (default: your login name)")
     where = adjust.add_mutually_exclusive_group(required=True)
@@ -85,7 +91,7 @@ def adjust_command(arguments: argparse.Namespace) -> int:
 
     course = course_of(arguments.course)
     out = course.batch_of(arguments.assignment) if course else arguments.batch
-    with (open_batch(course, arguments.assignment) if course else Gradebook.existing(arguments.batch)) as book:
+    with open_batch(course, arguments.assignment) if course else Gradebook.existing(arguments.batch) as book:
         made = book.adjust(arguments.student, arguments.check, arguments.points, arguments.comment, author(arguments.by))
         row = book.row(arguments.student)
         _refresh(book, book.meta("assignment") or arguments.assignment, out, arguments.student, course)

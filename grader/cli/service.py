@@ -51,8 +51,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     gradescope = commands.add_parser("gradescope", help="write the autograder.zip Gradescope runs for an assignment")
     gradescope.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     gradescope.add_argument("--out", "-o", type=Path, required=True, help="folder to write autograder.zip to")
-    gradescope.add_argument("--sandbox", choices=["auto", "none"], default="auto",
-                            help="isolation inside Gradescope's container (default: bubblewrap; 'none' trusts the container alone)")
+    gradescope.add_argument(
+        "--sandbox",
+        choices=["auto", "none"],
+        default="auto",
+        help="isolation inside Gradescope's container (default: bubblewrap; 'none' trusts the container alone)",
+    )
     gradescope.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings", help="threshold overrides, as for grade")
     gradescope.set_defaults(run=gradescope_command)
 

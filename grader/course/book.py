@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from grader.batch.gradebook import FILE, Adjustment, Gradebook, Row
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.records import Adjustment, Row
 from grader.course.config import Course, CourseAssignment, Lateness
 from grader.course.roster import Student
 from grader.errors import GraderError

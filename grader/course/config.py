@@ -44,7 +44,6 @@ MISSING = ("empty", "zero")
 CANVAS_ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID")
 
 
-
 @dataclass(frozen=True)
 class LatePolicy:
     policy: str = "penalty"
@@ -227,5 +226,14 @@ def load(folder: Path | str) -> Course:
         raise CourseError(path, "export.missing", f"is {missing!r}", f"Use one of: {', '.join(MISSING)}.")
     if canvas_column not in CANVAS_ID_COLUMNS:
         raise CourseError(path, "export.canvas_id_column", f"is {canvas_column!r}", f"Use one of: {', '.join(CANVAS_ID_COLUMNS)}.")
-    return Course(folder, head.get("title", folder.name), tuple(assignments), inside("roster", "roster.csv"),
-                  inside("handins", "handins"), inside("assignments", "assignments"), inside("grades", "grades"), missing, canvas_column)
+    return Course(
+        folder,
+        head.get("title", folder.name),
+        tuple(assignments),
+        inside("roster", "roster.csv"),
+        inside("handins", "handins"),
+        inside("assignments", "assignments"),
+        inside("grades", "grades"),
+        missing,
+        canvas_column,
+    )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.gradebook import Adjustment, Gradebook
+from grader.batch.gradebook import Gradebook
+from grader.batch.records import Adjustment
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
 from grader.files import Folder
@@ -36,17 +37,30 @@ class Standing:
 
 def standing(row: CourseRow) -> Standing:
     assert row.row is not None
-    return Standing(row.final, row.max_score or 0.0, row.handin, text.HANDIN_LABELS.get(row.handin, row.handin),
-                    row.row.handed_in.replace("T", " "), row.note, row.adjustments)
+    return Standing(
+        row.final,
+        row.max_score or 0.0,
+        row.handin,
+        text.HANDIN_LABELS.get(row.handin, row.handin),
+        row.row.handed_in.replace("T", " "),
+        row.note,
+        row.adjustments,
+    )
 
 
 def markdown_section(row: Standing) -> str:
     final = f"{row.final:g}" if row.final is not None else "—"
-    lines = ["", "## Course standing", "", f"- Final points: **{final} / {row.max_score:g}** (after adjustments and late penalty)",
-             f"- Hand-in: {row.handin_label}" + (f", {row.handed_in}" if row.handed_in else "")]
+    lines = [
+        "",
+        "## Course standing",
+        "",
+        f"- Final points: **{final} / {row.max_score:g}** (after adjustments and late penalty)",
+        f"- Hand-in: {row.handin_label}" + (f", {row.handed_in}" if row.handed_in else ""),
+    ]
     lines += [f"- {markdown_text(row.note)}"] if row.note else []
-    lines += [f"- Adjusted: {markdown_text(text.adjustment_line(a.check_id, a.points, a.comment, a.author, a.made_at, a.needs_review))}"
-              for a in row.adjustments]
+    lines += [
+        f"- Adjusted: {markdown_text(text.adjustment_line(a.check_id, a.points, a.comment, a.author, a.made_at, a.needs_review))}" for a in row.adjustments
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,9 @@ def parse(text: str, path: Path) -> tuple[Student, ...]:
     columns = {field: _column(rows[0], field) for field in FIELDS}
     for field in ("id", "name", "email"):
         if columns[field] is None:
-            raise CourseError(path, "roster", f"has no {field!r} column (header: {', '.join(rows[0])})", "Name the columns id, name, email and, optionally, section.")
+            raise CourseError(
+                path, "roster", f"has no {field!r} column (header: {', '.join(rows[0])})", "Name the columns id, name, email and, optionally, section."
+            )
     students: dict[str, Student] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
 
-from grader.batch.gradebook import FILE, Gradebook, Pair
+from grader.batch.gradebook import FILE, Gradebook
+from grader.batch.records import Pair
 from grader.errors import GraderError
 from grader.files import Folder, refuse_link
 from grader.grading.load import GRADED_TAG, MAX_BYTES
@@ -109,10 +110,10 @@ def starter_hashes(starter: Path | None) -> np.ndarray:
 def _lines(code: str, slices: np.ndarray) -> tuple[tuple[int, str, bool], ...]:
     marked = np.zeros(len(code) + 1, dtype=bool)
     for start, end in zip(*slices) if len(slices) and len(slices[0]) else ():
-        marked[int(start):int(end)] = True
+        marked[int(start) : int(end)] = True
     found, offset = [], 0
     for number, line in enumerate(code.split("\n"), start=1):
-        found.append((number, line, bool(line.strip()) and bool(marked[offset:offset + len(line)].any())))
+        found.append((number, line, bool(line.strip()) and bool(marked[offset : offset + len(line)].any())))
         offset += len(line) + 1
     return tuple(found)
 
@@ -126,8 +127,13 @@ def compare(codes: list[Code], boilerplate: np.ndarray) -> tuple[list[Pair], lis
         pair = Pair(first.student, second.student, round(float(max(share_a, share_b)), 4), round(float(share_a), 4), round(float(share_b), 4))
         pairs.append(pair)
         if pair.score > 0:
-            shown.append(Shown(pair, Side(first.student, first.file_name, pair.first_share, _lines(first.text, slices_a)),
-                               Side(second.student, second.file_name, pair.second_share, _lines(second.text, slices_b))))
+            shown.append(
+                Shown(
+                    pair,
+                    Side(first.student, first.file_name, pair.first_share, _lines(first.text, slices_a)),
+                    Side(second.student, second.file_name, pair.second_share, _lines(second.text, slices_b)),
+                )
+            )
     order = lambda item: (-item.score, item.first, item.second)  # noqa: E731
     return sorted(pairs, key=order), sorted(shown, key=lambda s: order(s.pair))
 

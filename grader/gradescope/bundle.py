@@ -1,10 +1,10 @@
 """autograder.zip: what Gradescope's "Zip file upload" takes.
 
-    setup.sh            installs bubblewrap, Python, the grader and the assignment's data (once, in the image)
-    run_autograder      grades /autograder/submission/, writes /autograder/results/results.json
-    autograder.json     the assignment, the sandbox and the overrides this zip was made with
-    grader/             the grader's source: pyproject.toml, README.md, grader/, and only this
-                        assignment under assignments/ and reference/ (without its examples)
+setup.sh            installs bubblewrap, Python, the grader and the assignment's data (once, in the image)
+run_autograder      grades /autograder/submission/, writes /autograder/results/results.json
+autograder.json     the assignment, the sandbox and the overrides this zip was made with
+grader/             the grader's source: pyproject.toml, README.md, grader/, and only this
+                    assignment under assignments/ and reference/ (without its examples)
 """
 
 from __future__ import annotations
@@ -55,8 +55,7 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = PLAIN) ->
 
 
 def setup_script(spec: AssignmentSpec) -> str:
-    template = jinja2.Template((FILES / "setup.sh.j2").read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+    template = jinja2.Template((FILES / "setup.sh.j2").read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     return template.render(assignment=spec.name, data_commands=DATA[spec.data.dataset])
 
 

@@ -74,8 +74,9 @@ def replay(training: Training | None, condition: StopCondition, class_name: str 
     if fit is None or condition.metric not in fit.history or not fit.epochs_run or (class_name is not None and class_name not in fit.callbacks):
         return None  # the class was not in that run: its logs say nothing of it
     epochs = min(fit.epochs_run, len(fit.history[condition.metric]))
-    logs = tuple({key: float(value) for key, values in fit.history.items() if epoch < len(values) and (value := values[epoch]) is not None}
-                 for epoch in range(epochs))
+    logs = tuple(
+        {key: float(value) for key, values in fit.history.items() if epoch < len(values) and (value := values[epoch]) is not None} for epoch in range(epochs)
+    )
     stopped = fit.stop is not None and fit.stop.student and (class_name is None or fit.stop.by == class_name)
     return CallbackCase("replay", logs, fit.initial_epoch, fit.stop.epoch if stopped and fit.stop else None, replay=True)
 
@@ -103,11 +104,16 @@ def answers_of(data: object, cases: tuple[CallbackCase, ...]) -> tuple[dict[str,
 
 def job_json(job: Job) -> dict:
     """What the trial process reads: the submission's cells, the names to try, the cases."""
-    cells = [{"index": index, "number": cell.number, "source": cell.source, "filename": f"/submission/{job.submission.path.name}"}
-             for index, cell in enumerate(job.submission.cells)]
+    cells = [
+        {"index": index, "number": cell.number, "source": cell.source, "filename": f"/submission/{job.submission.path.name}"}
+        for index, cell in enumerate(job.submission.cells)
+    ]
     return {
         "submission": {"kind": job.submission.kind, "module_name": job.submission.path.stem, "cells": cells},
-        "names": list(job.names), "seed": job.seed, "image_shape": list(job.image_shape), "classes": job.classes,
+        "names": list(job.names),
+        "seed": job.seed,
+        "image_shape": list(job.image_shape),
+        "classes": job.classes,
         "cases": [{"id": case.id, "first_epoch": case.first_epoch, "logs": [dict(logs) for logs in case.logs]} for case in job.cases],
     }
 
@@ -124,8 +130,11 @@ def parse(raw: bytes | None, cases: tuple[CallbackCase, ...], how_it_ended: str)
     if parsed is None or not isinstance(data, dict):
         return CallbackTrial(None, cases, {}, problem="malformed")
     found = data.get("class") if isinstance(data.get("class"), str) else None
-    errors = tuple(e for entry in data.get("definition_errors", [])[:20] if isinstance(entry, dict)
-                   if (e := _safe_error(entry.get("error"))) is not None) if isinstance(data.get("definition_errors"), list) else ()
+    errors = (
+        tuple(e for entry in data.get("definition_errors", [])[:20] if isinstance(entry, dict) if (e := _safe_error(entry.get("error"))) is not None)
+        if isinstance(data.get("definition_errors"), list)
+        else ()
+    )
     if found is None:
         return CallbackTrial(None, cases, {}, problem="no_class", definition_errors=errors)
     answers, unexpected = parsed
@@ -137,4 +146,3 @@ def _safe_error(data: object):
         return observations.error(data)
     except observations.Malformed:
         return None
-

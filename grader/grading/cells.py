@@ -78,8 +78,13 @@ class RanNotebook:
         def cell(value: RanCell) -> dict[str, Any]:
             return {**asdict(value), "roles": list(value.roles)}
 
-        return {"kind": self.kind, "selection": self.selection, "cells": [cell(value) for value in self.cells],
-                "training": cell(self.training) if self.training else None, "training_name": self.training_name}
+        return {
+            "kind": self.kind,
+            "selection": self.selection,
+            "cells": [cell(value) for value in self.cells],
+            "training": cell(self.training) if self.training else None,
+            "training_name": self.training_name,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RanNotebook:
@@ -127,8 +132,9 @@ def parse(data: Any) -> Captured:
             cells[index] = _printed(entry, budget)
     training = _printed(data["training"], budget) if isinstance(data.get("training"), dict) else None
     defined = data.get("defined") if isinstance(data.get("defined"), dict) else {}
-    return Captured(cells, training, {str(name)[:200]: index for name, index in list(defined.items())[:100]
-                                      if isinstance(index, int) and not isinstance(index, bool)})
+    return Captured(
+        cells, training, {str(name)[:200]: index for name, index in list(defined.items())[:100] if isinstance(index, int) and not isinstance(index, bool)}
+    )
 
 
 def read(folder: Path) -> Captured | None:
@@ -173,8 +179,9 @@ def ran(submission: Submission, found: Observations | None, captured: Captured |
         shown = max(min(SOURCE_LIMIT, budget), 0)
         source = cell.source if len(cell.source) <= shown else f"{cell.source[:shown]}\n# {words.source_omitted(len(cell.source) - shown)}"
         budget -= len(source)
-        cells.append(RanCell(cell.number, clean(source), count if done else None, captured.cells.get(index, Printed()),
-                             _raised(errors.get(cell.number)), roles))
+        cells.append(
+            RanCell(cell.number, clean(source), count if done else None, captured.cells.get(index, Printed()), _raised(errors.get(cell.number)), roles)
+        )
     failed = found.training.error if found and found.training else None
     training = None
     if captured.training is not None or failed is not None:

@@ -20,6 +20,7 @@ ROLE_WORDS = {"model": "your model", "callback": "myCallback", "training": "your
 
 def names_for(graded: GradedNames, found: Mapping[str, str | None]) -> Names:
     """What each role is called in messages: the name the submission defines, else the spec's first."""
+
     def name(role: str) -> str:
         return found.get(role) or next(iter(getattr(graded, role)), ROLE_WORDS[role])
 
@@ -29,14 +30,21 @@ def names_for(graded: GradedNames, found: Mapping[str, str | None]) -> Names:
 def early_model_verdict(spec: AssignmentSpec, dataset: Dataset, untrained: ModelFacts) -> dict:
     """The model check on the untrained model alone, as soon as it is measured: a progress event, never a score."""
     name = spec.graded.model[0] if spec.graded.model else ROLE_WORDS["model"]
-    early = Context(names=names_for(spec.graded, {"model": name}), dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
-                    lesson=False, reached=(), builder=Builder(name, None, "", True, True), untrained_model=untrained)
+    early = Context(
+        names=names_for(spec.graded, {"model": name}),
+        dataset=DatasetFacts(dataset.title, dataset.image_shape, dataset.classes),
+        lesson=False,
+        reached=(),
+        builder=Builder(name, None, "", True, True),
+        untrained_model=untrained,
+    )
     verdict = run_check("model", early, {})
     return {"kind": "check", "id": "model", "passed": verdict.passed, "message": render(verdict)}
 
 
-def context(spec: AssignmentSpec, dataset: Dataset, execution: Execution, evaluation: Evaluation, callback: CallbackTrial | None,
-            reference_accuracy: float | None) -> Context:
+def context(
+    spec: AssignmentSpec, dataset: Dataset, execution: Execution, evaluation: Evaluation, callback: CallbackTrial | None, reference_accuracy: float | None
+) -> Context:
     found = execution.observations
     names = dict(found.names) if found else {}
     if found and found.callback_class:

@@ -53,9 +53,11 @@ def _trial_job(execution: Execution, submission: Submission, spec: AssignmentSpe
     return callback_trial.Job(submission, names, cases, spec.seed, provision.dataset.image_shape, provision.dataset.classes)
 
 
-def measure(pending: Evaluator, execution: Execution, submission: Submission, spec: AssignmentSpec,
-            provision: Provision) -> tuple[Evaluation, CallbackTrial | None]:
+def measure(
+    pending: Evaluator, execution: Execution, submission: Submission, spec: AssignmentSpec, provision: Provision
+) -> tuple[Evaluation, CallbackTrial | None]:
     """Stage 3: the model files measured by the evaluation process, then the callback class tried alone in its sandbox."""
     collected = execution.observations is not None and execution.observations.claims is not None
-    return pending.finish(_models(execution, provision.dataset.pixels, spec.data.normalize), _trial_job(execution, submission, spec, provision),
-                          experiments=collected)
+    return pending.finish(
+        _models(execution, provision.dataset.pixels, spec.data.normalize), _trial_job(execution, submission, spec, provision), experiments=collected
+    )

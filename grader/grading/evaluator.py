@@ -43,15 +43,28 @@ def _digest(path: Path) -> str:
 class Evaluator:
     """The evaluation process, started early: it imports Keras while the student's code runs."""
 
-    def __init__(self, job: dict, options: Options, space: Workspace, waiting_seconds: float, provision: Provision,
-                 on_untrained: Callable[[ModelFacts], None] | None = None):
+    def __init__(
+        self,
+        job: dict,
+        options: Options,
+        space: Workspace,
+        waiting_seconds: float,
+        provision: Provision,
+        on_untrained: Callable[[ModelFacts], None] | None = None,
+    ):
         self.space, self.on_untrained = space, on_untrained
         self.early: str | None = None  # the SHA-256 of the untrained model measured early
         inside = space.inside
-        job = {**job, "ready": inside(space.job / "ready", "/job/ready"), "cancelled": inside(space.job / "cancelled", "/job/cancelled"),
-               "untrained_ready": inside(space.job / "untrained_ready", "/job/untrained_ready"),
-               "untrained": inside(space.job / UNTRAINED, f"/job/{UNTRAINED}"), "manifest": inside(space.job / MANIFEST, f"/job/{MANIFEST}"),
-               "data": data_job(space, provision.real, True, None), "served": data_job(space, provision.served, True, None, "/served")}
+        job = {
+            **job,
+            "ready": inside(space.job / "ready", "/job/ready"),
+            "cancelled": inside(space.job / "cancelled", "/job/cancelled"),
+            "untrained_ready": inside(space.job / "untrained_ready", "/job/untrained_ready"),
+            "untrained": inside(space.job / UNTRAINED, f"/job/{UNTRAINED}"),
+            "manifest": inside(space.job / MANIFEST, f"/job/{MANIFEST}"),
+            "data": data_job(space, provision.real, True, None),
+            "served": data_job(space, provision.served, True, None, "/served"),
+        }
         limits = replace(EVALUATION_LIMITS, wall_seconds=EVALUATION_LIMITS.wall_seconds + waiting_seconds)
         mounts = data_mounts(space, provision, raw_files=False)
         self.runs: list[SandboxRun] = []
@@ -92,8 +105,9 @@ class Evaluator:
                 continue  # measured early, and the run sent no other
             if copy_untrusted(source, target, MODEL_LIMIT):
                 target.chmod(0o644)
-                manifest.append({"name": name, "role": role, "file": self.space.inside(target, f"/job/{target.name}"),
-                                 **({"form": form.to_json()} if form else {})})
+                manifest.append(
+                    {"name": name, "role": role, "file": self.space.inside(target, f"/job/{target.name}"), **({"form": form.to_json()} if form else {})}
+                )
         if not manifest and not experiments and trial is None and self.early is None:
             self.cancel()
             return NOT_EVALUATED, None
@@ -134,8 +148,9 @@ class Evaluator:
 
 
 @contextmanager
-def evaluation_started(job: dict, options: Options, waiting_seconds: float, provision: Provision,
-                       on_untrained: Callable[[ModelFacts], None] | None = None) -> Iterator[Evaluator]:
+def evaluation_started(
+    job: dict, options: Options, waiting_seconds: float, provision: Provision, on_untrained: Callable[[ModelFacts], None] | None = None
+) -> Iterator[Evaluator]:
     """An evaluation process in its own fresh workspace, which holds nothing of the student's run but its model files."""
     with workspace(options) as space:
         if job.get("assignment_probes"):

@@ -106,4 +106,3 @@ def _malformed(notebook: dict) -> str | None:
         if not isinstance(metadata, dict) or not isinstance(metadata.get("tags", []), list):
             return f"cell {number} has malformed metadata"
     return None
-

@@ -69,19 +69,29 @@ def model_facts(data: Any) -> ModelFacts:
         return ModelFacts(False, "no result")
     if not data.get("loaded"):
         return ModelFacts(False, str(data.get("load_error", ""))[:1000])
-    layers = tuple(Layer(str(layer.get("class", ""))[:100], _integer(layer, "units")) for layer in data.get("layers", [])[:200]
-                   if isinstance(layer, dict)) if isinstance(data.get("layers"), list) else ()
+    layers = (
+        tuple(Layer(str(layer.get("class", ""))[:100], _integer(layer, "units")) for layer in data.get("layers", [])[:200] if isinstance(layer, dict))
+        if isinstance(data.get("layers"), list)
+        else ()
+    )
     call_shape = _shape(data.get("call_shape"))
     return ModelFacts(
-        loaded=True, params=_integer(data, "params"), layers=layers, output_shape=_shape(data.get("output_shape")),
-        call_shape=tuple(d or 0 for d in call_shape) if call_shape else None, call_error=str(data.get("call_error", ""))[:1000],
-        probabilities=data.get("probabilities") is True, compiled=data.get("compiled") is True,
+        loaded=True,
+        params=_integer(data, "params"),
+        layers=layers,
+        output_shape=_shape(data.get("output_shape")),
+        call_shape=tuple(d or 0 for d in call_shape) if call_shape else None,
+        call_error=str(data.get("call_error", ""))[:1000],
+        probabilities=data.get("probabilities") is True,
+        compiled=data.get("compiled") is True,
         loss=str(data["loss"])[:200] if isinstance(data.get("loss"), str) else None,
         optimizer=str(data["optimizer"])[:100] if isinstance(data.get("optimizer"), str) else None,
         metrics=tuple(str(metric)[:200] for metric in data.get("metrics", [])[:20]) if isinstance(data.get("metrics"), list) else (),
         optimizer_steps=_integer(data, "optimizer_steps") or 0,
-        held_out_accuracy=_number(data, "held_out_accuracy", 0, 1), train_accuracy=_number(data, "train_accuracy", 0, 1),
-        train_loss=_number(data, "train_loss", 0), evaluate_error=str(data.get("evaluate_error", ""))[:1000],
+        held_out_accuracy=_number(data, "held_out_accuracy", 0, 1),
+        train_accuracy=_number(data, "train_accuracy", 0, 1),
+        train_loss=_number(data, "train_loss", 0),
+        evaluate_error=str(data.get("evaluate_error", ""))[:1000],
     )
 
 

@@ -145,15 +145,21 @@ def _training(data: Any) -> Training:
 
 
 def _builder(data: Any, name: str | None) -> Builder:
-    return Builder(name=name or "", error=error(_get(data, "error", dict, None)), type=_text(data, "type", 300) or "",
-                   keras_model=_get(data, "keras_model", bool, False), saved=_get(data, "saved", bool, False))
+    return Builder(
+        name=name or "",
+        error=error(_get(data, "error", dict, None)),
+        type=_text(data, "type", 300) or "",
+        keras_model=_get(data, "keras_model", bool, False),
+        saved=_get(data, "saved", bool, False),
+    )
 
 
 def _adaptations(data: Any) -> tuple[Adaptation, ...]:
     if not isinstance(data, list):
         raise Malformed("compatibility is not a list")
-    return tuple(Adaptation(_text(entry, "code", 40) or "", _text(entry, "file", 300), _get(entry, "line", int, None), _text(entry, "text", 300))
-                 for entry in data[:50])
+    return tuple(
+        Adaptation(_text(entry, "code", 40) or "", _text(entry, "file", 300), _get(entry, "line", int, None), _text(entry, "text", 300)) for entry in data[:50]
+    )
 
 
 def parse(data: Any) -> Observations:
@@ -173,8 +179,10 @@ def parse(data: Any) -> Observations:
         translation_too_slow=_number(translation.get("too_slow")),
         execution_error=error(_get(execution, "error", dict, None)),
         fatal_cell=_get(execution, "cell", int, None) if _get(execution, "error", dict, None) is not None else None,
-        cell_errors=tuple(CellError(_get(entry, "cell", int, None), error(_get(entry, "error", dict)))  # type: ignore[arg-type]
-                          for entry in _get(execution, "cell_errors", list, [])[:50]),
+        cell_errors=tuple(
+            CellError(_get(entry, "cell", int, None), error(_get(entry, "error", dict)))  # type: ignore[arg-type]
+            for entry in _get(execution, "cell_errors", list, [])[:50]
+        ),
         names=names,
         missing_names=tuple(str(name)[:200] for name in _get(execution, "missing_names", list, [])[:50]),
         builder=_builder(builder, names["model"]) if builder is not None else None,

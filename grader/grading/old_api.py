@@ -61,8 +61,7 @@ def scan(submission: Submission, adapted: Iterable[Adaptation] = ()) -> tuple[Fi
         label = submission.cell_label(cell.number)
         for number, line in enumerate(cell.source.splitlines(), start=1):
             code = _code(line)
-            advice = next((advice for idiom, (pattern, advice) in PATTERNS.items()
-                           if pattern.search(code) and (label, number, idiom) not in covered), None)
+            advice = next((advice for idiom, (pattern, advice) in PATTERNS.items() if pattern.search(code) and (label, number, idiom) not in covered), None)
             if advice:
                 found.append(Finding(f"{label}, line {number}", line.strip()[:200], advice))
     return tuple(found[:20])

@@ -49,7 +49,8 @@ def job(submission: Submission, spec: AssignmentSpec, space: Workspace, provisio
         (space.job / PROBES_FILE).write_bytes(probes.read_bytes())
     return {
         "submission": {
-            "kind": submission.kind, "module_name": submission.path.stem,
+            "kind": submission.kind,
+            "module_name": submission.path.stem,
             "cells": [{"index": index, "number": cell.number, "source": cell.source, "filename": module_file} for index, cell in enumerate(chosen)],
             "required_names": [list(names) for names in spec.graded.roles().values()] if spec.graded.required else [],
         },
@@ -62,8 +63,15 @@ def job(submission: Submission, spec: AssignmentSpec, space: Workspace, provisio
     }
 
 
-def run(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision,
-        on_event: Listener | None = None, on_untrained: Callable[[Path], None] | None = None) -> Execution:
+def run(
+    submission: Submission,
+    spec: AssignmentSpec,
+    space: Workspace,
+    options: Options,
+    provision: Provision,
+    on_event: Listener | None = None,
+    on_untrained: Callable[[Path], None] | None = None,
+) -> Execution:
     """The student's run; ``on_event`` hears each epoch as it ends, ``on_untrained`` gets the untrained model's file as soon as it arrives."""
     limits = options.limits or spec.limits
     execution = _run(submission, spec, space, options, provision, limits, on_event, on_untrained=on_untrained)
@@ -76,8 +84,17 @@ def run(submission: Submission, spec: AssignmentSpec, space: Workspace, options:
     return execution
 
 
-def _run(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision, limits: Limits,
-         on_event: Listener | None, cells: int | None = None, on_untrained: Callable[[Path], None] | None = None) -> Execution:
+def _run(
+    submission: Submission,
+    spec: AssignmentSpec,
+    space: Workspace,
+    options: Options,
+    provision: Provision,
+    limits: Limits,
+    on_event: Listener | None,
+    cells: int | None = None,
+    on_untrained: Callable[[Path], None] | None = None,
+) -> Execution:
     import json
 
     def listener(name: str, data: bytes) -> None:
@@ -103,8 +120,9 @@ def _run(submission: Submission, spec: AssignmentSpec, space: Workspace, options
     return Execution(status, message, ran, found, files)
 
 
-def rerun_before(submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision,
-                 limits: Limits, first: Execution, cells: int) -> Execution:
+def rerun_before(
+    submission: Submission, spec: AssignmentSpec, space: Workspace, options: Options, provision: Provision, limits: Limits, first: Execution, cells: int
+) -> Execution:
     """After a fatal cell, the cells before it again, in a fresh sandbox: grade what they define; the status stays the first run's."""
     for stale in space.out.iterdir():
         stale.unlink()

@@ -148,17 +148,26 @@ class Frames:
         return name, bytes(buffer[size_end + 1 : end])
 
 
-def run_harness(space: Workspace, script: str, job: dict, limits: Limits, options: Options, mounts: list[Mount],
-                listener: Listener | None = None) -> SandboxRun:
+def run_harness(
+    space: Workspace, script: str, job: dict, limits: Limits, options: Options, mounts: list[Mount], listener: Listener | None = None
+) -> SandboxRun:
     """Write the job and run one harness script on it in the sandbox, with ``mounts`` (the data it may see)."""
     (space.job / "job.json").write_text(json.dumps(job))
     readable(space.job)
     argv = [sys.executable, "-s", space.inside(HARNESS / script, f"/harness/{script}"), space.inside(space.job / "job.json", "/job/job.json")]
     workdir = space.inside(space.work, f"{HOME}/work")
     frames = Frames(space.out, RESULT_NAMES[script], listener)
-    return run(argv, limits=limits, mounts=[*python_mounts(), Mount(HARNESS, "/harness"), Mount(space.job, "/job"), *mounts],
-               workdir=workdir, env=_environment(space, options), isolation=options.isolation, results_limit=RESULTS_LIMIT,
-               scratch=(HOME,), on_results=frames.feed)
+    return run(
+        argv,
+        limits=limits,
+        mounts=[*python_mounts(), Mount(HARNESS, "/harness"), Mount(space.job, "/job"), *mounts],
+        workdir=workdir,
+        env=_environment(space, options),
+        isolation=options.isolation,
+        results_limit=RESULTS_LIMIT,
+        scratch=(HOME,),
+        on_results=frames.feed,
+    )
 
 
 def data_mounts(space: Workspace, provision: Provision, raw_files: bool) -> list[Mount]:

@@ -39,7 +39,7 @@ def _writer(descriptor: int, write=os.write):
     def send(name: str, data: bytes) -> None:
         frame = memoryview(f"{name}\n{len(data)}\n".encode() + data)
         while frame:
-            frame = frame[write(descriptor, frame):]
+            frame = frame[write(descriptor, frame) :]
 
     return send
 

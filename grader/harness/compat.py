@@ -47,8 +47,12 @@ class Adaptations:
     def note(self, code: str) -> None:
         frames = [frame for frame in traceback.extract_stack()[:-1] if frame.filename.startswith(("<cell ", "/submission/"))]
         where = frames[-1] if frames else None
-        entry = {"code": code, "file": where.filename if where else None, "line": where.lineno if where else None,
-                 "text": (where.line or "").strip()[:300] if where else None}
+        entry = {
+            "code": code,
+            "file": where.filename if where else None,
+            "line": where.lineno if where else None,
+            "text": (where.line or "").strip()[:300] if where else None,
+        }
         if entry not in self.found and len(self.found) < 50:
             self.found.append(entry)
 
@@ -151,21 +155,43 @@ def restore_generator_methods(keras, adaptations: Adaptations) -> None:
     if _installed(model, "fit_generator"):
         return
 
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None, validation_data=None,
-                      validation_steps=None, validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
-                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+    def fit_generator(
+        self,
+        generator,
+        steps_per_epoch=None,
+        epochs=1,
+        verbose=1,
+        callbacks=None,
+        validation_data=None,
+        validation_steps=None,
+        validation_freq=1,
+        class_weight=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        shuffle=True,
+        initial_epoch=0,
+    ):
         adaptations.note("fit_generator")
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                        validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
-                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+            class_weight=class_weight,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+        )
 
-    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                           use_multiprocessing=False, verbose=0):
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0):
         adaptations.note("evaluate_generator")
         return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                          use_multiprocessing=False, verbose=0):
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0):
         adaptations.note("predict_generator")
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 

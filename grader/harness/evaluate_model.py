@@ -66,9 +66,12 @@ def compile_settings(path: str) -> dict:
             loss = compiled.get("loss")
             optimizer = compiled.get("optimizer")
             metrics = compiled.get("metrics") or []
-            found.update(compiled=optimizer is not None, loss=loss if isinstance(loss, str) else _metric(loss),
-                         optimizer=optimizer if isinstance(optimizer, str) else (optimizer or {}).get("class_name"),
-                         metrics=[_metric(entry) for entry in (metrics if isinstance(metrics, list) else [metrics])][:20])
+            found.update(
+                compiled=optimizer is not None,
+                loss=loss if isinstance(loss, str) else _metric(loss),
+                optimizer=optimizer if isinstance(optimizer, str) else (optimizer or {}).get("class_name"),
+                metrics=[_metric(entry) for entry in (metrics if isinstance(metrics, list) else [metrics])][:20],
+            )
         if "model.weights.h5" in archive.namelist():
             import h5py
 
@@ -143,8 +146,7 @@ def call(model, image_shape, seed: int) -> dict:
         return {"call_error": _short(error)}
     rows = output.reshape(2, -1)
     finite = bool(np.isfinite(rows).all())
-    return {"call_shape": list(output.shape),
-            "probabilities": finite and bool(rows.min() >= 0) and bool(np.allclose(rows.sum(axis=-1), 1, atol=1e-3))}
+    return {"call_shape": list(output.shape), "probabilities": finite and bool(rows.min() >= 0) and bool(np.allclose(rows.sum(axis=-1), 1, atol=1e-3))}
 
 
 def measure(job: dict, spec: dict, arrays: dict, keras) -> dict:
@@ -209,8 +211,10 @@ def assignment_measure(job: dict, files: dict, arrays: dict, keras) -> dict | No
 
     def served(split: str):
         paths = job["served"]
-        return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
-                np.asarray(np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False)))
+        return (
+            np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
+            np.asarray(np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False)),
+        )
 
     offered = {"data": lambda split: arrays[split], "served": served, "seed": job["seed"], "keras": keras, "file": files.get}
     wanted = {key: value for key, value in offered.items() if key in inspect.signature(function).parameters}
@@ -265,7 +269,9 @@ def main(job_path: str) -> int:
     manifest = json.loads(Path(job["manifest"]).read_text())
     files = {spec["name"]: spec["file"] for spec in manifest["models"]}
     result = {"models": {**early, **{spec["name"]: measure(job, spec, arrays, keras) for spec in manifest["models"]}}}
-    result["assignment"] = finite(assignment_measure(job, {name[len("variant-"):]: path for name, path in files.items() if name.startswith("variant-")}, arrays, keras))
+    result["assignment"] = finite(
+        assignment_measure(job, {name[len("variant-") :]: path for name, path in files.items() if name.startswith("variant-")}, arrays, keras)
+    )
     send("evaluation.json", json.dumps(result, allow_nan=False, default=str).encode())
     # Sealed: the grader keeps the first evaluation.json only. From here on the student's definitions may run.
     if manifest.get("trial"):

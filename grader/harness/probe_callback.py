@@ -63,8 +63,7 @@ def answer(keras, model, cls, case: dict, data) -> dict:
     try:
         callback = cls()
         with contextlib.redirect_stdout(io.StringIO()):
-            history = model.fit(*data, batch_size=32, initial_epoch=first, epochs=first + len(logs_by_epoch),
-                                callbacks=[Logs(), callback], verbose=0)
+            history = model.fit(*data, batch_size=32, initial_epoch=first, epochs=first + len(logs_by_epoch), callbacks=[Logs(), callback], verbose=0)
     except BaseException as error:  # student code
         return {"id": case["id"], "error": student_code.describe_error(error)}
     stopped = bool(getattr(model, "stop_training", False))

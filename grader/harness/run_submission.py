@@ -110,8 +110,7 @@ def run_collect(job: dict, namespace: dict, keras, send) -> dict:
 
     def data(split: str):
         paths = job["data"]
-        return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False),
-                np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False))
+        return (np.load(paths[f"{split}_images"], mmap_mode="r", allow_pickle=False), np.load(paths[f"{split}_labels"], mmap_mode="r", allow_pickle=False))
 
     def save_model(name: str, model) -> dict:
         if not isinstance(model, keras.Model):
@@ -209,8 +208,16 @@ def main(job_path: str) -> int:
 
     def epoch_ended(record: dict) -> None:
         history = record["history"]
-        _send_json(send, "event", {"kind": "epoch", "epoch": record["epochs_run"], "of": record["epochs_requested"],
-                                   **{key: values[-1] for key, values in history.items() if key in ("accuracy", "loss") and values}})
+        _send_json(
+            send,
+            "event",
+            {
+                "kind": "epoch",
+                "epoch": record["epochs_run"],
+                "of": record["epochs_requested"],
+                **{key: values[-1] for key, values in history.items() if key in ("accuracy", "loss") and values},
+            },
+        )
         capture.send(sent, now=False)
 
     def cell_done(index: int) -> None:
@@ -220,8 +227,9 @@ def main(job_path: str) -> int:
     recorder = FitRecorder(keras, student_code.module_name(submission), adaptations, epoch_ended)
     recorder.install()
     keras.utils.set_random_seed(job["seed"])
-    execution = student_code.execute(submission, compiled, recorder, roles.get("training", []), job["lesson"]["continue_after_errors"],
-                                     cell_done=cell_done, capture=capture)
+    execution = student_code.execute(
+        submission, compiled, recorder, roles.get("training", []), job["lesson"]["continue_after_errors"], cell_done=cell_done, capture=capture
+    )
     capture.send(sent)
     observations.record("execution", execution.summary)
     namespace = execution.namespace

@@ -46,7 +46,7 @@ def _is_student_file(name: str) -> bool:
 
 def _cut(text: str, limit: int) -> str:
     """At most ``limit`` characters, keeping the start and the end (TensorFlow puts the cause last)."""
-    return text if len(text) <= limit else f"{text[: limit // 3]} … {text[-(limit - limit // 3 - 3):]}"
+    return text if len(text) <= limit else f"{text[: limit // 3]} … {text[-(limit - limit // 3 - 3) :]}"
 
 
 def describe_error(error: BaseException) -> dict:
@@ -94,7 +94,9 @@ def translate(submission: dict, seconds: float) -> tuple[list[tuple[dict, types.
         import IPython.core.interactiveshell  # noqa: F401  (imported whole before the budget starts, never cut off halfway)
         from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.01)  # fires again every 10 ms: an alarm raised where Python drops exceptions (a gc callback) is not the last
+    signal.setitimer(
+        signal.ITIMER_REAL, seconds, 0.01
+    )  # fires again every 10 ms: an alarm raised where Python drops exceptions (a gc callback) is not the last
     compiled = []
     try:
         for cell in submission["cells"]:
@@ -126,8 +128,11 @@ def definitions_only(cell_code: str, name: str) -> list[types.CodeType]:
         return []
     kept = []
     for statement in tree.body:
-        constant = isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None and not any(
-            isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for node in ast.walk(statement.value))
+        constant = (
+            isinstance(statement, (ast.Assign, ast.AnnAssign))
+            and statement.value is not None
+            and not any(isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for node in ast.walk(statement.value))
+        )
         if isinstance(statement, DEFINITIONS) or constant:
             kept.append(compile(ast.Module(body=[statement], type_ignores=[]), name, "exec", dont_inherit=True))
     return kept
@@ -188,8 +193,9 @@ def module_name(submission: dict) -> str:
     return "__main__" if submission["kind"] == "notebook" else submission.get("module_name", "submission")
 
 
-def execute(submission: dict, compiled, recorder, training_names: list[str], continue_after_errors: bool = False,
-            cell_done=lambda index: None, capture=None) -> Execution:
+def execute(
+    submission: dict, compiled, recorder, training_names: list[str], continue_after_errors: bool = False, cell_done=lambda index: None, capture=None
+) -> Execution:
     """Run every compiled cell; stop at the first that raises, or (lessons) note it and run the next.
 
     ``capture`` (``capture.Capture``) keeps what each cell prints and notes the cell that binds each graded name.

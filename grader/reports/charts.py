@@ -15,7 +15,11 @@ from html import escape
 
 WIDTH, HEIGHT = 600, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 34, 40
-FONT_SIZE, CHAR_WIDTH, GAP = 12, 8.0, 4  # the labels' size in px (svg.chart's font-size); a width per character above any digit or lower-case letter (DejaVu Sans: 7.6)
+FONT_SIZE, CHAR_WIDTH, GAP = (
+    12,
+    8.0,
+    4,
+)  # the labels' size in px (svg.chart's font-size); a width per character above any digit or lower-case letter (DejaVu Sans: 7.6)
 ROWS = (TOP + 12, TOP + 26)  # baselines of the labels of vertical lines: where training stopped, where it should have
 
 
@@ -125,22 +129,27 @@ def _markers(frame: _Frame, chart: LineChart) -> list[str]:
     parts = []
     if chart.threshold:
         y = frame.y(chart.threshold.value)
-        parts.append(f'<g class="threshold" data-value="{chart.threshold.value:g}"><line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-                     f'<text x="{LEFT + 6}" y="{above(y):.1f}">{escape(chart.threshold.label)}</text></g>')
+        parts.append(
+            f'<g class="threshold" data-value="{chart.threshold.value:g}"><line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
+            f'<text x="{LEFT + 6}" y="{above(y):.1f}">{escape(chart.threshold.label)}</text></g>'
+        )
     for marker, kind, attribute, row in ((chart.due, "due", "data-due-epoch", ROWS[1]), (chart.stop, "stop", "data-epoch", ROWS[0])):
         if marker:
             x = frame.x(marker.value)
             at, anchor = beside(x, marker.label)
-            parts.append(f'<g class="{kind}" {attribute}="{marker.value:g}"><line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}"/>'
-                         f'<text x="{at:.1f}" y="{row}" text-anchor="{anchor}">{escape(marker.label)}</text></g>')
+            parts.append(
+                f'<g class="{kind}" {attribute}="{marker.value:g}"><line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}"/>'
+                f'<text x="{at:.1f}" y="{row}" text-anchor="{anchor}">{escape(marker.label)}</text></g>'
+            )
     return parts
 
 
 def _legend(chart: LineChart) -> list[str]:
     parts, x = [], LEFT
     for series in chart.series:
-        parts.append(f'<g class="legend {escape(series.kind)}"><line x1="{x}" y1="14" x2="{x + 22}" y2="14"/>'
-                     f'<text x="{x + 28}" y="18">{escape(series.label)}</text></g>')
+        parts.append(
+            f'<g class="legend {escape(series.kind)}"><line x1="{x}" y1="14" x2="{x + 22}" y2="14"/><text x="{x + 28}" y="18">{escape(series.label)}</text></g>'
+        )
         x += 40 + 7 * len(series.label)
     return parts
 
@@ -150,9 +159,10 @@ def line_chart(chart: LineChart) -> str:
     body = [*_axes(frame, ticks), *_markers(frame, chart)]
     for series in chart.series:
         body += _series(frame, series)
-    return (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(chart.title)}" '
-            f'data-y-range="{frame.y_low:g},{frame.y_high:g}">\n<title>{escape(chart.title)}</title>\n'
-            + "\n".join([*_legend(chart), *body]) + "\n</svg>")
+    return (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(chart.title)}" '
+        f'data-y-range="{frame.y_low:g},{frame.y_high:g}">\n<title>{escape(chart.title)}</title>\n' + "\n".join([*_legend(chart), *body]) + "\n</svg>"
+    )
 
 
 def bar_chart(title: str, bars: Sequence[tuple[str, int]]) -> str:
@@ -163,9 +173,13 @@ def bar_chart(title: str, bars: Sequence[tuple[str, int]]) -> str:
     parts = [f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}"/>']
     for index, (label, count) in enumerate(bars):
         x, bar = LEFT + index * width, count / top * height
-        parts.append(f'<g class="bar" data-label="{escape(label)}" data-count="{count}">'
-                     f'<rect x="{x + 3:.1f}" y="{HEIGHT - BOTTOM - bar:.1f}" width="{width - 6:.1f}" height="{bar:.1f}"/>'
-                     f'<text class="count" x="{x + width / 2:.1f}" y="{HEIGHT - BOTTOM - bar - 4:.1f}" text-anchor="middle">{count}</text>'
-                     f'<text class="tick" x="{x + width / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text></g>')
-    return (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">\n'
-            f'<title>{escape(title)}</title>\n' + "\n".join(parts) + "\n</svg>")
+        parts.append(
+            f'<g class="bar" data-label="{escape(label)}" data-count="{count}">'
+            f'<rect x="{x + 3:.1f}" y="{HEIGHT - BOTTOM - bar:.1f}" width="{width - 6:.1f}" height="{bar:.1f}"/>'
+            f'<text class="count" x="{x + width / 2:.1f}" y="{HEIGHT - BOTTOM - bar - 4:.1f}" text-anchor="middle">{count}</text>'
+            f'<text class="tick" x="{x + width / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text></g>'
+        )
+    return (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">\n'
+        f"<title>{escape(title)}</title>\n" + "\n".join(parts) + "\n</svg>"
+    )

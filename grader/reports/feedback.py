@@ -96,8 +96,7 @@ def notebook(report: Report, spec: AssignmentSpec, student: str = "") -> nbforma
     rest = [check for check in report.checks if id(check) not in shown]
     if rest:
         cells.append(_markdown("checks-run", _verdicts(words.RUN_CHECKS, rest), "checks", _state(rest)))
-    book = v4.new_notebook(cells=cells, metadata={"title": f"{student or report.submission} · {spec.title}",
-                                                  "language_info": {"name": "python"}})
+    book = v4.new_notebook(cells=cells, metadata={"title": f"{student or report.submission} · {spec.title}", "language_info": {"name": "python"}})
     nbformat.validate(book)
     return book
 
@@ -109,8 +108,7 @@ def _state(checks: list[CheckResult]) -> str:
 @functools.cache
 def _exporter() -> HTMLExporter:
     """One exporter per process: building its template environment costs more than a page."""
-    return HTMLExporter(template_name="lab", template_file="feedback.nbconvert.j2", extra_template_paths=[str(TEMPLATES)],
-                        exclude_anchor_links=True)
+    return HTMLExporter(template_name="lab", template_file="feedback.nbconvert.j2", extra_template_paths=[str(TEMPLATES)], exclude_anchor_links=True)
 
 
 def render(report: Report, spec: AssignmentSpec, student: str = "") -> str:

@@ -66,9 +66,15 @@ def fence(text: str) -> str:
 
 def _render(report: Report, template: str, **more: object) -> str:
     unprotected = messages.UNSANDBOXED_REPORT if report.sandbox == "none" else ""
-    return ENVIRONMENT.get_template(template).render(report=report, table=table(report), graded=report.status is Status.GRADED,
-                                                    fence=fence(plain(report.output)), unprotected=unprotected,
-                                                    stopped=reports.stopped_early(report.status.value), **more)
+    return ENVIRONMENT.get_template(template).render(
+        report=report,
+        table=table(report),
+        graded=report.status is Status.GRADED,
+        fence=fence(plain(report.output)),
+        unprotected=unprotected,
+        stopped=reports.stopped_early(report.status.value),
+        **more,
+    )
 
 
 def markdown(report: Report) -> str:

@@ -47,15 +47,46 @@ class Report:
     notebook: RanNotebook | None = None  # the graded cells as they ran, for feedback.html
 
     @classmethod
-    def of(cls, *, assignment: str, version: str, submission: str, status: Status, message: str, score: Score,
-           content_hash: str = "", metrics: Metrics | None = None, reference: Metrics | None = None, output: str = "",
-           output_truncated: bool = False, sandbox: str = "", seconds: float = 0.0, notes: tuple[str, ...] = (),
-           notebook: RanNotebook | None = None) -> Report:
-        return cls(assignment=assignment, assignment_version=version, submission=submission, content_hash=content_hash,
-                   status=status, message=message, score=score.score, max_score=score.max_score, checks=score.checks,
-                   metrics=metrics, reference=reference, output=output, output_truncated=output_truncated, sandbox=sandbox,
-                   duration_seconds=seconds, graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   grader_version=grader_version(), notes=notes, notebook=notebook)
+    def of(
+        cls,
+        *,
+        assignment: str,
+        version: str,
+        submission: str,
+        status: Status,
+        message: str,
+        score: Score,
+        content_hash: str = "",
+        metrics: Metrics | None = None,
+        reference: Metrics | None = None,
+        output: str = "",
+        output_truncated: bool = False,
+        sandbox: str = "",
+        seconds: float = 0.0,
+        notes: tuple[str, ...] = (),
+        notebook: RanNotebook | None = None,
+    ) -> Report:
+        return cls(
+            assignment=assignment,
+            assignment_version=version,
+            submission=submission,
+            content_hash=content_hash,
+            status=status,
+            message=message,
+            score=score.score,
+            max_score=score.max_score,
+            checks=score.checks,
+            metrics=metrics,
+            reference=reference,
+            output=output,
+            output_truncated=output_truncated,
+            sandbox=sandbox,
+            duration_seconds=seconds,
+            graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            grader_version=grader_version(),
+            notes=notes,
+            notebook=notebook,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,13 +118,23 @@ class Report:
     def from_json(cls, data: dict[str, Any]) -> Report:
         """The inverse of ``to_json``."""
         return cls(
-            assignment=data["assignment"], assignment_version=data["assignment_version"], submission=data["submission"],
-            content_hash=data["content_hash"], status=Status(data["status"]), message=data["message"], score=float(data["score"]),
-            max_score=float(data["max_score"]), checks=tuple(CheckResult(**check) for check in data["checks"]),
+            assignment=data["assignment"],
+            assignment_version=data["assignment_version"],
+            submission=data["submission"],
+            content_hash=data["content_hash"],
+            status=Status(data["status"]),
+            message=data["message"],
+            score=float(data["score"]),
+            max_score=float(data["max_score"]),
+            checks=tuple(CheckResult(**check) for check in data["checks"]),
             metrics=Metrics.from_json(data["metrics"]) if data.get("metrics") else None,
             reference=Metrics.from_json(data["reference"]) if data.get("reference") else None,
-            output=data["output"], output_truncated=bool(data["output_truncated"]), sandbox=data["sandbox"],
-            duration_seconds=float(data["duration_seconds"]), graded_at=data["graded_at"], grader_version=data["grader_version"],
+            output=data["output"],
+            output_truncated=bool(data["output_truncated"]),
+            sandbox=data["sandbox"],
+            duration_seconds=float(data["duration_seconds"]),
+            graded_at=data["graded_at"],
+            grader_version=data["grader_version"],
             notes=tuple(str(note) for note in data.get("notes", [])),
             notebook=RanNotebook.from_json(data["notebook"]) if data.get("notebook") else None,
         )

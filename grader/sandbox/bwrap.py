@@ -31,8 +31,20 @@ from grader.errors import SandboxSetupError
 from grader.sandbox import staging
 
 SANDBOX_ID = 65534  # uid and gid inside, and outside when the grader runs as root
-ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-       "nsswitch.conf", "hosts", "host.conf", "alternatives", "fonts", "mime.types")
+ETC = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "host.conf",
+    "alternatives",
+    "fonts",
+    "mime.types",
+)
 PROC_COVERS = ("/proc/sys", "/proc/sysrq-trigger")
 
 
@@ -105,8 +117,7 @@ def unstage(command: Command) -> None:
         staging.remove(command.stage_dir)
 
 
-def _filesystem(mounts: Sequence[Mount], workdir: str, scratch: Sequence[str], size: int,
-                staged: list[tuple[str, str]], stage_dir: str | None) -> list[str]:
+def _filesystem(mounts: Sequence[Mount], workdir: str, scratch: Sequence[str], size: int, staged: list[tuple[str, str]], stage_dir: str | None) -> list[str]:
     """Binds and scratch tmpfs, parents before children; the workdir made if it is not a mount."""
     tmpfs = ["--size", str(size), "--tmpfs"]
     ops = [(path, [*tmpfs, path]) for path in ("/tmp", "/dev/shm", *scratch)]
@@ -123,16 +134,31 @@ def _filesystem(mounts: Sequence[Mount], workdir: str, scratch: Sequence[str], s
     return args
 
 
-def command(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Mapping[str, str],
-            scratch: Sequence[str], scratch_bytes: int, features: Features) -> Command:
+def command(
+    argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Mapping[str, str], scratch: Sequence[str], scratch_bytes: int, features: Features
+) -> Command:
     """The bwrap command line for argv; read-only except the scratch tmpfs. Call ``unstage`` after the run."""
     staged: list[tuple[str, str]] = []
     stage_dir = staging.new_folder() if features.unprivileged else None
     try:
-        args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user",
-                *(["--disable-userns"] if features.disable_userns else []),
-                "--uid", str(SANDBOX_ID), "--gid", str(SANDBOX_ID), "--die-with-parent",
-                "--new-session", "--cap-drop", "ALL", "--clearenv", *_system(), "--proc", "/proc"]
+        args = [
+            shutil.which("bwrap") or "bwrap",
+            "--unshare-all",
+            "--unshare-user",
+            *(["--disable-userns"] if features.disable_userns else []),
+            "--uid",
+            str(SANDBOX_ID),
+            "--gid",
+            str(SANDBOX_ID),
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--clearenv",
+            *_system(),
+            "--proc",
+            "/proc",
+        ]
         for path in PROC_COVERS:
             args += ["--ro-bind-try", path, path]
         args += ["--dev", "/dev"]
@@ -158,8 +184,7 @@ def _try(features: Features, problems: list[str]) -> bool:
     """True if bwrap starts a sandbox like the real ones with these features."""
     cmd = command(["true"], (), "/tmp", {"PATH": "/usr/bin:/bin"}, (), 2**20, features)
     try:
-        done = subprocess.run(cmd.argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, env={},
-                              preexec_fn=lambda: child_setup(cmd, features))
+        done = subprocess.run(cmd.argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, env={}, preexec_fn=lambda: child_setup(cmd, features))
     except (OSError, subprocess.SubprocessError) as exc:
         problems.append(f"bwrap could not be run ({exc})")
         return False
@@ -167,8 +192,7 @@ def _try(features: Features, problems: list[str]) -> bool:
         unstage(cmd)
     if done.returncode != 0:
         who = f" as uid {SANDBOX_ID}" if features.unprivileged else ""
-        problems.append(f"bwrap cannot create a sandbox{who} (exit {done.returncode}: "
-                        f"{done.stderr.decode(errors='replace').strip()})")
+        problems.append(f"bwrap cannot create a sandbox{who} (exit {done.returncode}: {done.stderr.decode(errors='replace').strip()})")
     return done.returncode == 0
 
 
@@ -184,13 +208,14 @@ def probe(problems: list[str]) -> Features | None:
     for features in dict.fromkeys([Features(root, disable), Features(root, False), Features(False, disable), Features(False, False)]):
         if _try(features, tried):
             if root and not features.unprivileged:
-                problems.append("bwrap cannot start as an unprivileged user here, so sandboxed code is host "
-                                "root without capabilities: it owns root's files in the mounted folders (they "
-                                "stay read-only) and can change the mode of /dev/null and the other device nodes. "
-                                "Allow unprivileged user namespaces, or run the grader as an unprivileged user "
-                                "(see docs/security.md)")
+                problems.append(
+                    "bwrap cannot start as an unprivileged user here, so sandboxed code is host "
+                    "root without capabilities: it owns root's files in the mounted folders (they "
+                    "stay read-only) and can change the mode of /dev/null and the other device nodes. "
+                    "Allow unprivileged user namespaces, or run the grader as an unprivileged user "
+                    "(see docs/security.md)"
+                )
             return features
     problems += tried[-1:]
-    problems.append("enable user namespaces (sysctl user.max_user_namespaces>0, "
-                    "kernel.unprivileged_userns_clone=1, or an AppArmor profile allowing bwrap)")
+    problems.append("enable user namespaces (sysctl user.max_user_namespaces>0, kernel.unprivileged_userns_clone=1, or an AppArmor profile allowing bwrap)")
     return None

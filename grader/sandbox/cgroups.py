@@ -126,10 +126,13 @@ def parents() -> tuple[int, dict[str, Path]]:
 def _apply_limit(cg: Cgroup, role: str, d: Path, memory_mb: int, processes: int) -> None:
     """Write one role's limit into d; OSError if its controller is missing there."""
     memory = str(memory_mb * 2**20)
-    choices: dict[str, list[tuple[str, str | None]]] = {"memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)]
-             if cg.version == 1 else [("memory.max", memory), ("memory.swap.max", "0")],
-             "pids": [("pids.max", str(processes))],
-             "cpu": [("cpuacct.usage" if cg.version == 1 else "cpu.stat", None)]}
+    choices: dict[str, list[tuple[str, str | None]]] = {
+        "memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)]
+        if cg.version == 1
+        else [("memory.max", memory), ("memory.swap.max", "0")],
+        "pids": [("pids.max", str(processes))],
+        "cpu": [("cpuacct.usage" if cg.version == 1 else "cpu.stat", None)],
+    }
     files = choices[role]
     for i, (name, value) in enumerate(files):
         if not (d / name).exists():
@@ -146,7 +149,7 @@ def _sweep(places: tuple[Path, ...]) -> None:
     """
     for parent in places:
         for d in parent.glob(PREFIX + "*"):
-            owner = d.name[len(PREFIX):].split("-")[0]
+            owner = d.name[len(PREFIX) :].split("-")[0]
             if owner.isdigit() and int(owner) != os.getpid() and not Path(f"/proc/{owner}").exists():
                 try:
                     d.rmdir()
@@ -173,8 +176,7 @@ def create(memory_mb: int, processes: int, problems: list[str] | None = None) ->
             _apply_limit(cg, role, d, memory_mb, processes)
             cg.dirs[role] = d
         except OSError as exc:
-            notes.append(f"cgroup v{version} {role} below {parent} unusable ({exc}); "
-                         "give the grader a writable (delegated) cgroup subtree")
+            notes.append(f"cgroup v{version} {role} below {parent} unusable ({exc}); give the grader a writable (delegated) cgroup subtree")
     return cg if cg.created else None
 
 

@@ -48,11 +48,11 @@ class Screen:
             elif kind == "control":
                 self._control(value)
             elif kind == "csi" and value.endswith("K"):
-                del self.line[self.cursor:]
+                del self.line[self.cursor :]
 
     def _write(self, text: str) -> None:
         end = self.cursor + len(text)
-        self.line[self.cursor:end] = list(text)
+        self.line[self.cursor : end] = list(text)
         self.cursor = end
 
     def _control(self, char: str) -> None:

@@ -35,8 +35,7 @@ from grader.sandbox.watchdog import wait as _wait
 
 RAW_OUTPUT_FACTOR = 100  # printed bytes before collapsing may reach this many times the output limit
 
-__all__ = ["Isolation", "Limits", "Mount", "Outcome", "SandboxRun", "SandboxSetupError", "SandboxSupport",
-           "python_mounts", "run", "support"]
+__all__ = ["Isolation", "Limits", "Mount", "Outcome", "SandboxRun", "SandboxSetupError", "SandboxSupport", "python_mounts", "run", "support"]
 
 
 class Isolation(Enum):
@@ -132,6 +131,7 @@ def _preexec(limits: Limits, cg: _Cgroup | None, launch: _Launch) -> Callable[[]
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         if launch.command and launch.features:
             bwrap.child_setup(launch.command, launch.features)
+
     return apply
 
 
@@ -150,9 +150,17 @@ class _Launch:
 
 def _start(launch: _Launch, limits: Limits, cg: _Cgroup | None) -> subprocess.Popen:
     try:
-        return subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_preexec(limits, cg, launch), pass_fds=launch.fds)
+        return subprocess.Popen(
+            launch.argv,
+            cwd=launch.cwd,
+            env=launch.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_preexec(limits, cg, launch),
+            pass_fds=launch.fds,
+        )
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         raise SandboxSetupError(f"cannot start {launch.argv[0]!r} ({exc}); check the command and workdir") from exc
     finally:
@@ -160,8 +168,9 @@ def _start(launch: _Launch, limits: Limits, cg: _Cgroup | None) -> subprocess.Po
             os.close(fd)
 
 
-def _supervise(launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tuple[int, int] | None,
-               on_results: Callable[[bytes], None] | None = None) -> SandboxRun:
+def _supervise(
+    launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tuple[int, int] | None, on_results: Callable[[bytes], None] | None = None
+) -> SandboxRun:
     start = time.monotonic()
     proc = _start(launch, limits, cg)
     state = _State(proc.pid, cg)
@@ -183,10 +192,19 @@ def _supervise(launch: _Launch, limits: Limits, cg: _Cgroup | None, channel: tup
     cpu = cg.cpu_seconds() if cg else None
     cpu = max(state.cpu, usage.ru_utime + usage.ru_stime) if cpu is None else cpu
     peak = cg.peak_mb() if cg and "memory" in cg.dirs else max(state.peak_mb, usage.ru_maxrss / 1024)
-    return SandboxRun(_classify(state, sig, cpu, limits), None if sig else code, sig,
-                      reader.text, reader.truncated,
-                      wall, cpu, peak, launch.isolation, bytes(results.data) if results else b"",
-                      cg.process_limit_hits() if cg else 0)
+    return SandboxRun(
+        _classify(state, sig, cpu, limits),
+        None if sig else code,
+        sig,
+        reader.text,
+        reader.truncated,
+        wall,
+        cpu,
+        peak,
+        launch.isolation,
+        bytes(results.data) if results else b"",
+        cg.process_limit_hits() if cg else 0,
+    )
 
 
 def _validate(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Mapping[str, str]) -> None:
@@ -203,8 +221,16 @@ def _validate(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: M
         raise SandboxSetupError("environment names must be non-empty and contain no '='")
 
 
-def _launch(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Mapping[str, str],
-            isolation: Isolation, limits: Limits, scratch: Sequence[str], passed: tuple[int, ...]) -> _Launch:
+def _launch(
+    argv: Sequence[str],
+    mounts: Sequence[Mount],
+    workdir: str,
+    env: Mapping[str, str],
+    isolation: Isolation,
+    limits: Limits,
+    scratch: Sequence[str],
+    passed: tuple[int, ...],
+) -> _Launch:
     if isolation is Isolation.NONE:
         return _Launch(list(argv), workdir, dict(env), passed, isolation)
     found = support()
@@ -214,9 +240,18 @@ def _launch(argv: Sequence[str], mounts: Sequence[Mount], workdir: str, env: Map
     return _Launch(command.argv, None, {}, passed, isolation, command, found.features)
 
 
-def run(argv: Sequence[str], *, limits: Limits, mounts: Sequence[Mount], workdir: str,
-        env: Mapping[str, str], isolation: Isolation, results_limit: int = 0,
-        scratch: Sequence[str] = (), on_results: Callable[[bytes], None] | None = None) -> SandboxRun:
+def run(
+    argv: Sequence[str],
+    *,
+    limits: Limits,
+    mounts: Sequence[Mount],
+    workdir: str,
+    env: Mapping[str, str],
+    isolation: Isolation,
+    results_limit: int = 0,
+    scratch: Sequence[str] = (),
+    on_results: Callable[[bytes], None] | None = None,
+) -> SandboxRun:
     """Run argv with limits. BWRAP: workdir is a sandbox path (tmpfs unless mounted), and
     ``scratch`` names more sandbox folders that get a size-limited tmpfs, besides /tmp and
     /dev/shm. NONE: no isolation, mounts are ignored, workdir must be an existing host folder.

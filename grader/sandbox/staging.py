@@ -28,9 +28,11 @@ def check_reachable(source: Path, writable: bool, uid: int) -> None:
     mode = os.stat(source).st_mode
     wanted = (0o007 if writable else 0o005) if stat.S_ISDIR(mode) else (0o006 if writable else 0o004)
     if mode & wanted != wanted:
-        raise SandboxSetupError(f"mount source {source} (mode {stat.S_IMODE(mode):04o}) is not "
-                                f"{'writable' if writable else 'readable'} by the sandbox's uid {uid}; "
-                                f"chmod o+{'rwx' if writable else 'rx'} it")
+        raise SandboxSetupError(
+            f"mount source {source} (mode {stat.S_IMODE(mode):04o}) is not "
+            f"{'writable' if writable else 'readable'} by the sandbox's uid {uid}; "
+            f"chmod o+{'rwx' if writable else 'rx'} it"
+        )
 
 
 def _traversable(folder: str) -> bool:
@@ -43,8 +45,9 @@ def _base() -> str:
     for base in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(base) and _traversable(base):
             return base
-    raise SandboxSetupError(f"no temporary folder the sandbox's user can reach ({tempfile.gettempdir()} is behind a "
-                            "folder closed to others); set TMPDIR to one such as /tmp")
+    raise SandboxSetupError(
+        f"no temporary folder the sandbox's user can reach ({tempfile.gettempdir()} is behind a folder closed to others); set TMPDIR to one such as /tmp"
+    )
 
 
 def new_folder() -> str:
@@ -98,6 +101,6 @@ def remove(folder: str) -> None:
 def _sweep(base: str) -> None:
     """Staging folders of graders that were killed mid-run (their pid is gone)."""
     for entry in os.scandir(base):
-        owner = entry.name[len(PREFIX):].split("-")[0] if entry.name.startswith(PREFIX) else ""
+        owner = entry.name[len(PREFIX) :].split("-")[0] if entry.name.startswith(PREFIX) else ""
         if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
             remove(entry.path)

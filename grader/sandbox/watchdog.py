@@ -42,7 +42,7 @@ def tree_usage(root: int) -> tuple[float, float]:
                 text = Path(entry.path, "stat").read_text()
             except OSError:
                 continue
-            fields = text[text.rindex(")") + 2:].split()
+            fields = text[text.rindex(")") + 2 :].split()
             stats[int(entry.name)] = fields
             children.setdefault(int(fields[1]), []).append(int(entry.name))
     rss = cpu = 0.0

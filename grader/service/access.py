@@ -82,8 +82,10 @@ class Access:
         """A new credential; its text is returned once and kept nowhere."""
         identifier, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self._connect() as db:
-            db.execute("INSERT INTO credentials (id, kind, digest, person, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (identifier, kind, _digest(secret), person, role, _moment(), _moment(lifetime or LIFETIME[kind])))
+            db.execute(
+                "INSERT INTO credentials (id, kind, digest, person, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (identifier, kind, _digest(secret), person, role, _moment(), _moment(lifetime or LIFETIME[kind])),
+            )
         return f"{PREFIX[kind]}_{identifier}_{secret}"
 
     def verify(self, text: str, kind: str) -> Identity | None:
@@ -97,8 +99,7 @@ class Access:
                 return None
             if row["revoked"] or row["expires_at"] <= _moment() or (row["role"] == "student" and not self.on_roster(row["person"])):
                 return None
-            if kind == "code" and db.execute("UPDATE credentials SET used_at = ? WHERE id = ? AND used_at IS NULL",
-                                             (_moment(), row["id"])).rowcount != 1:
+            if kind == "code" and db.execute("UPDATE credentials SET used_at = ? WHERE id = ? AND used_at IS NULL", (_moment(), row["id"])).rowcount != 1:
                 return None
         return Identity(row["person"], row["role"])
 

@@ -70,8 +70,14 @@ def status_of(request: Request, handin: HandIn, waiting: list[HandIn] | None = N
     service = request.app.state.service
     page = f"/a/{handin.assignment}/handins/{handin.id}"
     live = service.board.live((handin.assignment, handin.id)) if handin.state == "running" else None  # done: the board may not know yet
-    return {**handin.to_json(), "position": service.desk.position(handin, waiting), "live": live,
-            "late_note": text.late_note(handin.lateness), "page_url": page, "report_url": f"{page}/report" if handin.state == "done" else None}
+    return {
+        **handin.to_json(),
+        "position": service.desk.position(handin, waiting),
+        "live": live,
+        "late_note": text.late_note(handin.lateness),
+        "page_url": page,
+        "report_url": f"{page}/report" if handin.state == "done" else None,
+    }
 
 
 def _who(request: Request) -> Identity | None:
@@ -87,8 +93,9 @@ async def assignments(request: Request) -> Response:
     if _who(request) is None:
         return error(401, text.SIGN_IN_FIRST)
     course = request.app.state.service.settings.course
-    return JSONResponse([{"name": a.name, "opens": a.opens.isoformat() if a.opens else None, "due": a.due.isoformat(),
-                          "late": vars(a.late)} for a in course.assignments])
+    return JSONResponse(
+        [{"name": a.name, "opens": a.opens.isoformat() if a.opens else None, "due": a.due.isoformat(), "late": vars(a.late)} for a in course.assignments]
+    )
 
 
 async def hand_in(request: Request) -> Response:
@@ -115,8 +122,9 @@ async def my_handins(request: Request) -> Response:
     from grader.service.desk import best_of
 
     history = await run_in_threadpool(request.app.state.service.desk.history, who.person)
-    return JSONResponse({name: {"handins": [h.to_json() for h in found], "best": (best := best_of(found)) and best.to_json()}
-                         for name, found in history.items()})
+    return JSONResponse(
+        {name: {"handins": [h.to_json() for h in found], "best": (best := best_of(found)) and best.to_json()} for name, found in history.items()}
+    )
 
 
 def visible(request: Request) -> HandIn | Response:
@@ -189,11 +197,23 @@ def instructor(request: Request) -> Identity | Response:
 def class_view(request: Request, assignment: str) -> dict[str, Any]:
     service = request.app.state.service
     waiting = service.desk.waiting()
-    rows = [{"student": row.student, "name": row.name, "handins": row.handins,
-             "latest": row.latest and status_of(request, row.latest, waiting), "best": row.best and row.best.to_json()}
-            for row in service.desk.class_rows(assignment)]
-    return {"assignment": assignment, "rows": rows, "queued": sum(h.state == "queued" for h in waiting),
-            "running": sum(h.state == "running" for h in waiting), "problem": service.board.problem}
+    rows = [
+        {
+            "student": row.student,
+            "name": row.name,
+            "handins": row.handins,
+            "latest": row.latest and status_of(request, row.latest, waiting),
+            "best": row.best and row.best.to_json(),
+        }
+        for row in service.desk.class_rows(assignment)
+    ]
+    return {
+        "assignment": assignment,
+        "rows": rows,
+        "queued": sum(h.state == "queued" for h in waiting),
+        "running": sum(h.state == "running" for h in waiting),
+        "problem": service.board.problem,
+    }
 
 
 async def klass(request: Request) -> Response:
@@ -227,10 +247,14 @@ async def regrade(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/me", me), Route("/api/assignments", assignments),
-        Route("/api/handins", hand_in, methods=["POST"]), Route("/api/handins", my_handins),
-        Route("/api/a/{assignment}/handins/{id}", one), Route("/api/a/{assignment}/handins/{id}/events", events),
+        Route("/api/me", me),
+        Route("/api/assignments", assignments),
+        Route("/api/handins", hand_in, methods=["POST"]),
+        Route("/api/handins", my_handins),
+        Route("/api/a/{assignment}/handins/{id}", one),
+        Route("/api/a/{assignment}/handins/{id}/events", events),
         Route("/api/a/{assignment}/handins/{id}/report", report),
-        Route("/api/a/{assignment}/class", klass), Route("/api/a/{assignment}/class/events", class_events),
+        Route("/api/a/{assignment}/class", klass),
+        Route("/api/a/{assignment}/class/events", class_events),
         Route("/api/a/{assignment}/regrade", regrade, methods=["POST"]),
     ]

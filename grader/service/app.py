@@ -32,8 +32,10 @@ from grader.service.progress import Board
 from grader.text import service as text
 
 STATIC = Path(__file__).resolve().parent / "static"
-APP_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-              "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+APP_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 REPORT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'"
 
 
@@ -64,6 +66,7 @@ def _on_roster(course: Course):
             return any(student.id == person for student in course.roster())
         except CourseError:
             return False
+
     return check
 
 
@@ -96,9 +99,13 @@ class Headers:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [(b"content-security-policy", (REPORT_POLICY if report else APP_POLICY).encode()),
-                         (b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff"),
-                         (b"x-frame-options", b"SAMEORIGIN" if report else b"DENY"), (b"cache-control", b"no-store")]
+                extra = [
+                    (b"content-security-policy", (REPORT_POLICY if report else APP_POLICY).encode()),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"SAMEORIGIN" if report else b"DENY"),
+                    (b"cache-control", b"no-store"),
+                ]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -124,7 +131,8 @@ def serve(settings: Settings, host: str, port: int, forwarded_allow_ips: str = "
         service.dispatcher.start()
         ready()
         try:
-            uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                        log_level="warning", timeout_graceful_shutdown=5)
+            uvicorn.run(
+                app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="warning", timeout_graceful_shutdown=5
+            )
         finally:
             service.dispatcher.stop()

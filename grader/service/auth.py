@@ -43,8 +43,7 @@ def start_session(request: Request, who: Identity, response: Response) -> Respon
     service = request.app.state.service
     lifetime = timedelta(days=service.settings.session_days)
     session = service.access.issue("session", who.person, who.role, lifetime)
-    response.set_cookie(SESSION_COOKIE, session, max_age=int(lifetime.total_seconds()), httponly=True, samesite="strict",
-                        secure=service.settings.secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE, session, max_age=int(lifetime.total_seconds()), httponly=True, samesite="strict", secure=service.settings.secure_cookies, path="/"
+    )
     return response
-
-

@@ -41,8 +41,11 @@ def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[b
     boundary = f"grader-{secrets.token_hex(12)}"
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
     safe_name = file_name.replace('"', "_").replace("\r", "_").replace("\n", "_")
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
-                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + content
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -87,8 +90,9 @@ def describe(handin: dict[str, Any]) -> str:
     return f"{handin['state']}{': ' + live['stage'] if live.get('stage') else ''}{last}"
 
 
-def follow(handin: dict[str, Any], on_change: Callable[[dict[str, Any]], None], server: str | None = None,
-           token: str | None = None, seconds: float = WAIT_SECONDS) -> dict[str, Any]:
+def follow(
+    handin: dict[str, Any], on_change: Callable[[dict[str, Any]], None], server: str | None = None, token: str | None = None, seconds: float = WAIT_SECONDS
+) -> dict[str, Any]:
     """Ask once a second until the hand-in is done (or ``seconds`` pass); returns its last state."""
     deadline, shown = time.monotonic() + seconds, ""
     while True:

@@ -73,8 +73,7 @@ class EventPool(LocalPool):
 def write_reports(place: Place, spec: AssignmentSpec, handin: HandIn, data: dict[str, Any]) -> None:
     """The hand-in's report.json, .md and .html, then the same as the student's latest."""
     report = Report.from_json(data)
-    files = {"report.json": json.dumps(data, indent=2) + "\n", "report.md": markdown(report),
-             "report.html": html_report.render(report, spec, handin.student)}
+    files = {"report.json": json.dumps(data, indent=2) + "\n", "report.md": markdown(report), "report.html": html_report.render(report, spec, handin.student)}
     for folder in (place.handin_reports(spec.name, handin.id), place.grades(spec.name) / "reports" / handin.student):
         with Folder.open(folder) as target:
             for name, content in files.items():
@@ -149,8 +148,9 @@ class Dispatcher:
     def _next(self, books: dict[str, Gradebook]) -> tuple[Gradebook, HandIn] | None:
         """The oldest queued hand-in of a student with nothing grading."""
         busy = {running.student for running in self.inflight.values()}
-        candidates = [(book, handin) for name, book in books.items() for handin in handins.waiting(book, name)
-                      if handin.state == "queued" and handin.student not in busy]
+        candidates = [
+            (book, handin) for name, book in books.items() for handin in handins.waiting(book, name) if handin.state == "queued" and handin.student not in busy
+        ]
         return min(candidates, key=lambda pair: (pair[1].handed_in_at, pair[1].assignment, pair[1].id), default=None)
 
     def _fill(self, books: dict[str, Gradebook], pool: LocalPool | DaskPool) -> None:
@@ -172,8 +172,7 @@ class Dispatcher:
         handins.start(book, handin.id, submission, attempt)
         key = (handin.assignment, handin.id)
         options = replace(self.options, regrade=True) if handin.origin == "regrade" else self.options  # a regrade runs again
-        job = Job(handin.student, handin.file_name, read_upload(self.place, handin.content_hash), spec.name, str(spec.folder),
-                  options, spec.overrides)
+        job = Job(handin.student, handin.file_name, read_upload(self.place, handin.content_hash), spec.name, str(spec.folder), options, spec.overrides)
         self.board.started(key, "loading" if EVENTS and isinstance(pool, EventPool) else "running")  # without events: grading, no detail
         handle = pool.submit(job, lambda event: self.board.event(key, event)) if isinstance(pool, EventPool) else pool.submit(job)
         self.inflight[handle] = Running(handin.assignment, handin.id, attempt, handin.student)
@@ -190,8 +189,7 @@ class Dispatcher:
             handin = handins.get(book, running.assignment, running.handin)
             assert handin is not None
             write_reports(self.place, spec, handin, outcome.report)
-            book.finish(running.attempt, outcome.report, outcome.wall_seconds, outcome.worker,
-                        outcome.fingerprint or self.fingerprints[running.assignment])
+            book.finish(running.attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprints[running.assignment])
             handins.finish(book, running.handin, running.attempt)
             self.board.problem = ""
             write_summary(self.place, spec, book)

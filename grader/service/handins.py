@@ -72,12 +72,22 @@ class HandIn:
 
     def to_json(self) -> dict[str, Any]:
         result = None if self.result is None else {**vars(self.result), "adjusted_score": self.adjusted_score}
-        return {"id": self.id, "assignment": self.assignment, "student": self.student, "file_name": self.file_name,
-                "content_hash": self.content_hash, "size": self.size, "origin": self.origin, "state": self.state,
-                "reused": self.reused, "handed_in_at": self.handed_in_at, "started_at": self.started_at,
-                "finished_at": self.finished_at, "result": result,
-                "lateness": {"state": self.lateness.state, "hours_late": round(self.lateness.hours_late, 2),
-                             "penalty_percent": self.lateness.penalty_percent}}
+        return {
+            "id": self.id,
+            "assignment": self.assignment,
+            "student": self.student,
+            "file_name": self.file_name,
+            "content_hash": self.content_hash,
+            "size": self.size,
+            "origin": self.origin,
+            "state": self.state,
+            "reused": self.reused,
+            "handed_in_at": self.handed_in_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "result": result,
+            "lateness": {"state": self.lateness.state, "hours_late": round(self.lateness.hours_late, 2), "penalty_percent": self.lateness.penalty_percent},
+        }
 
 
 def open_book(path: Path, assignment: str) -> Gradebook:
@@ -89,19 +99,42 @@ def open_book(path: Path, assignment: str) -> Gradebook:
 
 
 def _handin(assignment: str, row: sqlite3.Row) -> HandIn:
-    result = None if row["status"] is None else Result(row["status"], row["score"], row["max_score"], row["message"] or "",
-                                                     row["duration_seconds"] or 0.0)
-    return HandIn(row["id"], assignment, row["student"], row["file_name"], row["content_hash"], row["size"], row["origin"],
-                  row["state"], row["attempt"], bool(row["reused"]), Lateness(row["lateness"], row["hours_late"], row["penalty_percent"]),
-                  row["handed_in_at"], row["started_at"] or "", row["finished_at"] or "", result)
+    result = None if row["status"] is None else Result(row["status"], row["score"], row["max_score"], row["message"] or "", row["duration_seconds"] or 0.0)
+    return HandIn(
+        row["id"],
+        assignment,
+        row["student"],
+        row["file_name"],
+        row["content_hash"],
+        row["size"],
+        row["origin"],
+        row["state"],
+        row["attempt"],
+        bool(row["reused"]),
+        Lateness(row["lateness"], row["hours_late"], row["penalty_percent"]),
+        row["handed_in_at"],
+        row["started_at"] or "",
+        row["finished_at"] or "",
+        result,
+    )
 
 
-def add(book: Gradebook, student: str, file_name: str, digest: str, size: int, lateness: Lateness, origin: str = "student",
-        at: datetime | None = None) -> int:
-    sql = ("INSERT INTO service_handins (student, file_name, content_hash, size, origin, state, lateness, hours_late, penalty_percent, handed_in_at) "
-           "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
-    values = (student, file_name, digest, size, origin, lateness.state, lateness.hours_late, lateness.penalty_percent,
-              at.astimezone(timezone.utc).isoformat(timespec="milliseconds") if at else now())
+def add(book: Gradebook, student: str, file_name: str, digest: str, size: int, lateness: Lateness, origin: str = "student", at: datetime | None = None) -> int:
+    sql = (
+        "INSERT INTO service_handins (student, file_name, content_hash, size, origin, state, lateness, hours_late, penalty_percent, handed_in_at) "
+        "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)"
+    )
+    values = (
+        student,
+        file_name,
+        digest,
+        size,
+        origin,
+        lateness.state,
+        lateness.hours_late,
+        lateness.penalty_percent,
+        at.astimezone(timezone.utc).isoformat(timespec="milliseconds") if at else now(),
+    )
     number = book.db.execute(sql, values).lastrowid
     assert number is not None
     return number
@@ -132,13 +165,13 @@ def count_since(book: Gradebook, student: str, since: str) -> int:
 
 
 def start(book: Gradebook, handin: int, submission: int, attempt: int) -> None:
-    book.db.execute("UPDATE service_handins SET state = 'running', submission = ?, attempt = ?, started_at = ? WHERE id = ?",
-                    (submission, attempt, now(), handin))
+    book.db.execute(
+        "UPDATE service_handins SET state = 'running', submission = ?, attempt = ?, started_at = ? WHERE id = ?", (submission, attempt, now(), handin)
+    )
 
 
 def finish(book: Gradebook, handin: int, attempt: int, reused: bool = False) -> None:
-    book.db.execute("UPDATE service_handins SET state = 'done', attempt = ?, reused = ?, finished_at = ? WHERE id = ?",
-                    (attempt, int(reused), now(), handin))
+    book.db.execute("UPDATE service_handins SET state = 'done', attempt = ?, reused = ?, finished_at = ? WHERE id = ?", (attempt, int(reused), now(), handin))
 
 
 def requeue(book: Gradebook, handin: int) -> None:
@@ -155,7 +188,8 @@ def recover(book: Gradebook) -> tuple[int, int]:
     try:
         done = book.db.execute(
             "UPDATE service_handins SET state = 'done', finished_at = (SELECT finished_at FROM attempts WHERE id = attempt) "
-            "WHERE state = 'running' AND attempt IN (SELECT id FROM attempts WHERE state = 'finished')").rowcount
+            "WHERE state = 'running' AND attempt IN (SELECT id FROM attempts WHERE state = 'finished')"
+        ).rowcount
         requeued = book.db.execute("UPDATE service_handins SET state = 'queued', attempt = NULL, started_at = NULL WHERE state = 'running'").rowcount
         book.db.execute("COMMIT")
     except BaseException:

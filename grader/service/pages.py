@@ -28,15 +28,15 @@ from grader.service.desk import Refusal, best_of
 from grader.service.handins import HandIn
 from grader.text import service as text
 
-PAGES = jinja2.Environment(loader=jinja2.PackageLoader("grader.service", "templates"), autoescape=True,
-                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("grader.service", "templates"), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
 EXPORTS = {"gradebook.csv": "text/csv", "gradescope.json": "application/json", "junit.xml": "application/xml"}
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     service = request.app.state.service
-    html = PAGES.get_template(template).render(who=context.pop("who", None), csrf=form_token(request),
-                                                course=service.settings.course.title, **context)
+    html = PAGES.get_template(template).render(who=context.pop("who", None), csrf=form_token(request), course=service.settings.course.title, **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -74,9 +74,17 @@ def _home(request: Request, who: Identity, refusal: Refusal | None = None) -> HT
     waiting = service.desk.waiting()
     rows = {name: [status_of(request, handin, waiting) for handin in found] for name, found in history.items()}
     best = {name: best_of(found) for name, found in history.items()}
-    return page(request, "home.html.j2", refusal.http_status if refusal else 200, who=who, history=rows, best=best,
-                assignments=service.settings.course.assignments, limit_mb=service.settings.limits.max_bytes / 1e6,
-                error=refusal.message if refusal else "")
+    return page(
+        request,
+        "home.html.j2",
+        refusal.http_status if refusal else 200,
+        who=who,
+        history=rows,
+        best=best,
+        assignments=service.settings.course.assignments,
+        limit_mb=service.settings.limits.max_bytes / 1e6,
+        error=refusal.message if refusal else "",
+    )
 
 
 async def hand_in(request: Request) -> Response:
@@ -179,8 +187,14 @@ async def instructor_home(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     service = request.app.state.service
-    return page(request, "instructor.html.j2", who=who, assignments=service.settings.course.assignments,
-                waiting=await run_in_threadpool(service.desk.waiting), problem=service.board.problem)
+    return page(
+        request,
+        "instructor.html.j2",
+        who=who,
+        assignments=service.settings.course.assignments,
+        waiting=await run_in_threadpool(service.desk.waiting),
+        problem=service.board.problem,
+    )
 
 
 async def dashboard(request: Request) -> Response:
@@ -251,12 +265,17 @@ async def regrade(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/", home), Route("/handins", hand_in, methods=["POST"]),
-        Route("/a/{assignment}/handins/{id}", handin_page), Route("/a/{assignment}/handins/{id}/report", report_page),
-        Route("/signin", signin_form), Route("/signin", signin, methods=["POST"]),
-        Route("/signin/{code}", code_form), Route("/signin/{code}", code_signin, methods=["POST"]),
+        Route("/", home),
+        Route("/handins", hand_in, methods=["POST"]),
+        Route("/a/{assignment}/handins/{id}", handin_page),
+        Route("/a/{assignment}/handins/{id}/report", report_page),
+        Route("/signin", signin_form),
+        Route("/signin", signin, methods=["POST"]),
+        Route("/signin/{code}", code_form),
+        Route("/signin/{code}", code_signin, methods=["POST"]),
         Route("/signout", signout, methods=["POST"]),
-        Route("/instructor", instructor_home), Route("/instructor/a/{assignment}", dashboard),
+        Route("/instructor", instructor_home),
+        Route("/instructor/a/{assignment}", dashboard),
         Route("/instructor/a/{assignment}/students/{student}", student_page),
         Route("/instructor/a/{assignment}/summary.html", summary_file),
         Route("/instructor/a/{assignment}/reports/{student}/report.html", summary_file),

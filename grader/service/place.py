@@ -99,8 +99,10 @@ def read_upload(place: Place, digest: str) -> bytes:
 
 def hold_locks(place: Place, stack: ExitStack) -> None:
     """Take the service's lock and every grades folder's batch lock for as long as ``stack`` lives."""
-    for folder, problem in [(place.state, text.already_serving(place.course.folder)),
-                            *((place.grades(a.name), text.batch_running(place.grades(a.name))) for a in place.course.assignments)]:
+    for folder, problem in [
+        (place.state, text.already_serving(place.course.folder)),
+        *((place.grades(a.name), text.batch_running(place.grades(a.name))) for a in place.course.assignments),
+    ]:
         name = LOCK if folder != place.state else ".serve.lock"
         descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         stack.callback(os.close, descriptor)

@@ -25,13 +25,14 @@ def _guess(names: Sequence[str]) -> str:
 
 
 def no_such_file(path: Path, near: Sequence[str]) -> str:
-    return (f"{path}: there is no such file in {_folder(path.parent)}.{_guess(near)} "
-            f"Check the name ({_listing(path.parent)} lists what is there) and pass {HAND_IN}.")
+    return (
+        f"{path}: there is no such file in {_folder(path.parent)}.{_guess(near)} "
+        f"Check the name ({_listing(path.parent)} lists what is there) and pass {HAND_IN}."
+    )
 
 
 def no_such_folder(path: Path, missing: Path) -> str:
-    return (f"{path}: the folder {missing} does not exist (seen from {Path.cwd()}). "
-            "Check the path, or run the command from the folder that holds your notebook.")
+    return f"{path}: the folder {missing} does not exist (seen from {Path.cwd()}). Check the path, or run the command from the folder that holds your notebook."
 
 
 def folder_is_a_file(path: Path, file: Path) -> str:
@@ -48,8 +49,7 @@ def unreadable(path: Path, error: OSError) -> str:
 
 def is_a_folder(path: Path, inside: Sequence[str], command: str) -> str:
     example = f", e.g. `grader {command} {path / inside[0]}`" if inside else ""
-    batch = (f" To grade a folder holding one file or folder per student, use `grader batch {path} --assignment NAME --out DIR`."
-             if command == "grade" else "")
+    batch = f" To grade a folder holding one file or folder per student, use `grader batch {path} --assignment NAME --out DIR`." if command == "grade" else ""
     return f"{path} is a folder, but `grader {command}` takes a file. Pass {HAND_IN} itself{example}.{batch}"
 
 
@@ -59,20 +59,26 @@ def not_an_ordinary_file(path: Path, kind: str) -> str:
 
 def empty(path: Path, size: int) -> str:
     what = "0 bytes" if not size else f"{size:,} bytes of blank space"
-    return (f"{path} is empty ({what}), so there is nothing to check. Save your work in Jupyter (File → Save), "
-            "then pass the saved file; if it is still empty, your work is in another file.")
+    return (
+        f"{path} is empty ({what}), so there is nothing to check. Save your work in Jupyter (File → Save), "
+        "then pass the saved file; if it is still empty, your work is in another file."
+    )
 
 
 def module_needs_assignment(path: Path, known: Sequence[str]) -> str:
     example = known[0] if len(known) == 1 else "NAME"
     names = f" Known assignments: {', '.join(known)} (`grader list` shows their titles)." if known else ""
-    return (f"{path.name} is a Python module, and only a notebook can name its assignment (in its metadata). "
-            f"Say which one: `grader check {path} --assignment {example}`.{names}")
+    return (
+        f"{path.name} is a Python module, and only a notebook can name its assignment (in its metadata). "
+        f"Say which one: `grader check {path} --assignment {example}`.{names}"
+    )
 
 
 def not_gradable_kind(path: Path) -> str:
-    return (f"{path.name}: the grader reads Jupyter notebooks (.ipynb) and Python modules (.py), not "
-            f"'{path.suffix or 'a file without an extension'}'. Pass one of those (with --assignment NAME for a module).")
+    return (
+        f"{path.name}: the grader reads Jupyter notebooks (.ipynb) and Python modules (.py), not "
+        f"'{path.suffix or 'a file without an extension'}'. Pass one of those (with --assignment NAME for a module)."
+    )
 
 
 def out_not_a_folder(out: Path, culprit: Path, link: bool) -> str:

@@ -12,8 +12,7 @@ MARKERS_DOC = "docs/authoring.md, Starters from the reference"
 
 # -- solution markers ---------------------------------------------------------------------------
 
-NAMES = {"code_here": ("`### START CODE HERE ###`", "`### END CODE HERE ###`"),
-         "solution": ("`### BEGIN SOLUTION`", "`### END SOLUTION`")}
+NAMES = {"code_here": ("`### START CODE HERE ###`", "`### END CODE HERE ###`"), "solution": ("`### BEGIN SOLUTION`", "`### END SOLUTION`")}
 
 
 def marker_error(path: Path | None, cell: int, line: int, problem: str) -> str:
@@ -33,23 +32,22 @@ def unopened(kind: str) -> str:
 
 def nested(kind: str, inner: str, opened_at: int) -> str:
     opening, closing = NAMES[kind]
-    return (f"{NAMES[inner][0]} opens a region inside the {opening} region opened on line {opened_at}; regions do not nest. "
-            f"Close the first one with {closing} before opening another")
+    return (
+        f"{NAMES[inner][0]} opens a region inside the {opening} region opened on line {opened_at}; regions do not nest. "
+        f"Close the first one with {closing} before opening another"
+    )
 
 
 def mismatched(kind: str, closing_kind: str, opened_at: int) -> str:
-    return (f"{NAMES[closing_kind][1]} closes the {NAMES[kind][0]} region opened on line {opened_at}. "
-            f"Close it with {NAMES[kind][1]}")
+    return f"{NAMES[closing_kind][1]} closes the {NAMES[kind][0]} region opened on line {opened_at}. Close it with {NAMES[kind][1]}"
 
 
 def tag_outside(tag: str) -> str:
-    return (f"the tag `# @{tag}` is outside any `### START CODE HERE ###` region, so it would reach the starter as it is. "
-            "Move it inside a region, or remove it")
+    return f"the tag `# @{tag}` is outside any `### START CODE HERE ###` region, so it would reach the starter as it is. Move it inside a region, or remove it"
 
 
 def tag_inside_statement(tag: str, first: int) -> str:
-    return (f"the tag `# @{tag}` sits inside the statement that starts on line {first}, which is handled as a whole. "
-            f"Put the tag on line {first}")
+    return f"the tag `# @{tag}` sits inside the statement that starts on line {first}, which is handled as a whole. Put the tag on line {first}"
 
 
 def tag_needs_assignment(tag: str) -> str:
@@ -80,8 +78,10 @@ def notebook_unreadable(path: Path, error: object) -> str:
 
 
 def no_default_starter(source: Path) -> str:
-    return (f"{source} is not reference/<name>/solution.ipynb of an assignment beside it, so there is no starter to write by default. "
-            "Say where the starter goes: `--out starter.ipynb`.")
+    return (
+        f"{source} is not reference/<name>/solution.ipynb of an assignment beside it, so there is no starter to write by default. "
+        "Say where the starter goes: `--out starter.ipynb`."
+    )
 
 
 def same_file(path: Path) -> str:
@@ -112,8 +112,10 @@ def agreement_fix(command: str) -> str:
 
 
 def line_differs(cell: int, line: int, shipped: str, made: str) -> str:
-    return (f"cell {cell}, line {line}: the starter has `{shipped.strip() or '(a blank line)'}` where the reference, "
-            f"its regions replaced, has `{made.strip() or '(a blank line)'}`.")
+    return (
+        f"cell {cell}, line {line}: the starter has `{shipped.strip() or '(a blank line)'}` where the reference, "
+        f"its regions replaced, has `{made.strip() or '(a blank line)'}`."
+    )
 
 
 def line_missing(cell: int, line: int, which: str, text: str) -> str:
@@ -149,11 +151,12 @@ def bundle_exists(folder: Path) -> str:
 
 
 def bundle_leaks(path: Path, line: str) -> str:
-    return (f"{path.name} holds a line of the reference's solution: `{line.strip()}`. A bundle must not give it away: "
-            f"remove it from {path.name} or mark it as solution code in the reference.")
+    return (
+        f"{path.name} holds a line of the reference's solution: `{line.strip()}`. A bundle must not give it away: "
+        f"remove it from {path.name} or mark it as solution code in the reference."
+    )
 
 
 def bundled(folder: Path, written: Sequence[Path], name: str) -> str:
     files = "\n".join(f"  {path}" for path in written)
-    return (f"Bundled {name} for students in {folder}:\n{files}\n"
-            f"Students install the grader, then run `grader check their_notebook.ipynb -a {folder}`.")
+    return f"Bundled {name} for students in {folder}:\n{files}\nStudents install the grader, then run `grader check their_notebook.ipynb -a {folder}`."

@@ -89,8 +89,9 @@ def duration(seconds: float | None) -> str:
 BAR_COUNTS = "stopped early {task.fields[stopped]} · grader faults {task.fields[faults]} · running {task.fields[running]}"
 
 
-def progress_line(done: int, total: int, student: str, status: str, score: float, max_score: float, seconds: float,
-                  stopped: int, faults: int, running: int, eta: float | None) -> str:
+def progress_line(
+    done: int, total: int, student: str, status: str, score: float, max_score: float, seconds: float, stopped: int, faults: int, running: int, eta: float | None
+) -> str:
     width = len(str(total))
     return (
         f"[{done:>{width}}/{total}] {student}: {status} {score:g}/{max_score:g} in {seconds:.1f}s"
@@ -108,8 +109,11 @@ def batch_done(result: Any) -> str:
     graded, stopped, faults, pending = (sum(grouped[key].values()) for key in ("graded", "stopped", "fault", "pending"))
     parts = [f"{graded} graded to the end"]
     parts += [f"{stopped} stopped early by the submission ({_counts(grouped['stopped'])})"] if stopped else []
-    parts += [f"{faults} grader fault(s) ({_counts(grouped['fault'])}: not the students' doing; "
-              f"`--regrade {','.join(grouped['fault'])}` grades them again)"] if faults else []
+    parts += (
+        [f"{faults} grader fault(s) ({_counts(grouped['fault'])}: not the students' doing; `--regrade {','.join(grouped['fault'])}` grades them again)"]
+        if faults
+        else []
+    )
     parts += [f"{pending} not graded yet"] if pending else []
     return (
         f"Graded {result.graded} and kept {result.skipped} of {result.total} submissions in {duration(result.seconds)}: {'; '.join(parts)}.\n"

@@ -19,8 +19,10 @@ HANDIN_LABELS = {
 
 
 def no_result_to_adjust(batch: Path, student: str) -> str:
-    return (f"{student} has no finished grading in {batch}, so there is nothing to adjust. "
-            "Check the student id (`grader export` lists them), or grade the hand-in first with `grader batch`.")
+    return (
+        f"{student} has no finished grading in {batch}, so there is nothing to adjust. "
+        "Check the student id (`grader export` lists them), or grade the hand-in first with `grader batch`."
+    )
 
 
 def unknown_check(student: str, check: str, known: Sequence[str]) -> str:
@@ -28,13 +30,17 @@ def unknown_check(student: str, check: str, known: Sequence[str]) -> str:
 
 
 def adjustment_out_of_range(check: str, automatic: float, points: float, maximum: float) -> str:
-    return (f"Check {check!r} scored {automatic:g} of {maximum:g}; {points:+g} would give {automatic + points:g}. "
-            f"Give --points between {0 - automatic:g} and {maximum - automatic:+g}.")
+    return (
+        f"Check {check!r} scored {automatic:g} of {maximum:g}; {points:+g} would give {automatic + points:g}. "
+        f"Give --points between {0 - automatic:g} and {maximum - automatic:+g}."
+    )
 
 
 def adjusted(student: str, assignment: str, check: str, points: float, final: float | None, maximum: float | None) -> str:
     total = f"; {student}'s points are now {final:g}/{maximum:g}" if final is not None and maximum else ""
-    return f"Recorded {points:+g} on {check!r} for {student} in {assignment}{total}. A regrade keeps it; it is flagged if the automatic result under it changes."
+    return (
+        f"Recorded {points:+g} on {check!r} for {student} in {assignment}{total}. A regrade keeps it; it is flagged if the automatic result under it changes."
+    )
 
 
 def adjustment_line(check: str, points: float, comment: str, author: str, made_at: str, needs_review: bool) -> str:
@@ -59,8 +65,10 @@ def missing_note() -> str:
 
 
 def not_rostered(students: Sequence[str]) -> str:
-    return (f"Not on the roster, graded and kept in the gradebook: {', '.join(students)}. "
-            "Add them to roster.csv (`grader roster import`) or rename their hand-ins to their roster ids.")
+    return (
+        f"Not on the roster, graded and kept in the gradebook: {', '.join(students)}. "
+        "Add them to roster.csv (`grader roster import`) or rename their hand-ins to their roster ids."
+    )
 
 
 def roster_imported(count: int, path: Path) -> str:

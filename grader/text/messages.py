@@ -52,18 +52,18 @@ def syntax_error(submission: Any, error: Any) -> str:
 
 
 def translation_too_slow(path: Path, seconds: float) -> str:
-    return (f"{path.name}: translating its IPython magics and shell commands took longer than {seconds:g} seconds, so nothing was run. "
-            "Remove the % and ! lines the exercise does not need, and hand the notebook in again.")
+    return (
+        f"{path.name}: translating its IPython magics and shell commands took longer than {seconds:g} seconds, so nothing was run. "
+        "Remove the % and ! lines the exercise does not need, and hand the notebook in again."
+    )
 
 
 # -- running ------------------------------------------------------------------------------------
 
+
 def student_error(submission: Any, error: Any, limits: Any = None) -> str:
     advice = (limit_hint(f"{error.type}: {error.message}", limits) if limits else None) or path_hint(error) or hint(error.type, error.message)
-    return (
-        f"{submission.path.name}: your code raised {error.type}: {error.message}\n"
-        f"  in {location(error)}\n{advice}"
-    )
+    return f"{submission.path.name}: your code raised {error.type}: {error.message}\n  in {location(error)}\n{advice}"
 
 
 def missing_names(submission: Any, names: Sequence[str]) -> str:
@@ -101,8 +101,10 @@ def process_limit_note(run: Any, limits: Any) -> str:
     hits = getattr(run, "process_limit_hits", 0) if run else 0
     if not hits:
         return ""
-    return (f" Your code also reached the limit of {limits.processes:,} processes and threads (limit `processes`) "
-            f"{hits:,} times; TensorFlow cannot work without threads, so do not start processes in a loop.")
+    return (
+        f" Your code also reached the limit of {limits.processes:,} processes and threads (limit `processes`) "
+        f"{hits:,} times; TensorFlow cannot work without threads, so do not start processes in a loop."
+    )
 
 
 def crashed_before_running(run: Any, limits: Any = None) -> str:
@@ -114,19 +116,32 @@ def crashed_before_running(run: Any, limits: Any = None) -> str:
 
 
 WHILE = {  # the last phase the run completed -> what it was doing after it, in the student's words
-    "started": "loading your code", "translation": "loading your code", "execution": "calling your graded functions",
-    "names": "building your model", "builder": "training your model", "claims": "training your model",
-    "callback_class": "saving your trained model", "compatibility": "saving your trained model", "training": "finishing",
+    "started": "loading your code",
+    "translation": "loading your code",
+    "execution": "calling your graded functions",
+    "names": "building your model",
+    "builder": "training your model",
+    "claims": "training your model",
+    "callback_class": "saving your trained model",
+    "compatibility": "saving your trained model",
+    "training": "finishing",
 }
 
 
 def crashed_while(phase: str, run: Any, limits: Any = None) -> str:
-    return (f"The Python process running your code {_death(run)} while {WHILE.get(phase, 'grading')}. This happens when the code crashes "
-            f"Python or exits on purpose.{process_limit_note(run, limits)}{_tail(run.output)}")
+    return (
+        f"The Python process running your code {_death(run)} while {WHILE.get(phase, 'grading')}. This happens when the code crashes "
+        f"Python or exits on purpose.{process_limit_note(run, limits)}{_tail(run.output)}"
+    )
 
 
 LIMIT_TEXT = {
-    "timeout": ("wall-clock time", "wall_seconds", "seconds", "Train for fewer epochs or a smaller model, and make sure nothing waits forever (input(), sleep loops)."),
+    "timeout": (
+        "wall-clock time",
+        "wall_seconds",
+        "seconds",
+        "Train for fewer epochs or a smaller model, and make sure nothing waits forever (input(), sleep loops).",
+    ),
     "cpu_time": ("CPU time", "cpu_seconds", "CPU seconds", "Train a smaller model or fewer epochs."),
     "memory": ("memory", "memory_mb", "MB", "Use a smaller model or batch size, and do not copy the dataset many times."),
     "output": ("printed output", "output_bytes", "bytes", "Print less: fit(..., verbose=2) prints one line per epoch instead of a progress bar."),
@@ -138,13 +153,17 @@ def limit_breached(outcome: str, limits: Any, found: Any, run: Any = None) -> st
     doing = WHILE.get(found.phases[-1] if found and found.phases else "started", "running")
     value = getattr(limits, field)
     shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
-    return (f"Your code went over the {what} limit of {shown} {unit} while {doing}, so the grader stopped it there "
-            f"(the assignment's `{field}`). {advice} The checks below grade what ran before.{process_limit_note(run, limits)}")
+    return (
+        f"Your code went over the {what} limit of {shown} {unit} while {doing}, so the grader stopped it there "
+        f"(the assignment's `{field}`). {advice} The checks below grade what ran before.{process_limit_note(run, limits)}"
+    )
 
 
 def results_too_large(limit: int) -> str:
-    return (f"Your run sent more than {limit // 2**20:,} MB through the grader's results channel (the saved model and "
-            "what the grader observed), so grading stopped. Train a smaller model, and do not write to the grader's descriptors.")
+    return (
+        f"Your run sent more than {limit // 2**20:,} MB through the grader's results channel (the saved model and "
+        "what the grader observed), so grading stopped. Train a smaller model, and do not write to the grader's descriptors."
+    )
 
 
 def observations_malformed(problem: Exception) -> str:
@@ -170,7 +189,9 @@ def model_refused(detail: str) -> str:
 
 def reference_failed(spec: Any, status: str, message: str, failed: Iterable[Any]) -> str:
     details = "; ".join(f"{result.id}: {result.message}" for result in failed) or message
-    return f"The reference solution {spec.reference} does not pass its own assignment {spec.name!r} (status {status}): {details} Fix the reference or {spec.path}."
+    return (
+        f"The reference solution {spec.reference} does not pass its own assignment {spec.name!r} (status {status}): {details} Fix the reference or {spec.path}."
+    )
 
 
 def internal_error(path: Path, error: BaseException) -> str:
@@ -195,8 +216,10 @@ def bad_limit(field: str, value: float) -> str:
     return f"A limit must be positive, but {field} was given as {value:g}. Pass a number above 0, or leave the flag out to use the assignment's."
 
 
-OWN_CODE_UNSANDBOXED = ("No sandbox can start on this machine, so your notebook runs unprotected, as it does in Jupyter: "
-                        "fine for your own code. Your instructor's grading runs it in a sandbox.")
+OWN_CODE_UNSANDBOXED = (
+    "No sandbox can start on this machine, so your notebook runs unprotected, as it does in Jupyter: "
+    "fine for your own code. Your instructor's grading runs it in a sandbox."
+)
 
 
 def progress_event(event: dict) -> str:
@@ -221,8 +244,10 @@ def no_sandbox(problems: Sequence[str]) -> str:
 
 
 def _limit_values(limits: Any) -> str:
-    return (f"wall {limits.wall_seconds:g} s, CPU {limits.cpu_seconds:g} s, memory {limits.memory_mb:,} MB, "
-            f"{limits.processes:,} processes, scratch {limits.scratch_mb:,} MB, output {limits.output_bytes:,} bytes")
+    return (
+        f"wall {limits.wall_seconds:g} s, CPU {limits.cpu_seconds:g} s, memory {limits.memory_mb:,} MB, "
+        f"{limits.processes:,} processes, scratch {limits.scratch_mb:,} MB, output {limits.output_bytes:,} bytes"
+    )
 
 
 def doctor_sandbox(found: Any, defaults: Any, assignments: dict[str, Any]) -> list[str]:
@@ -287,15 +312,19 @@ def unsafe_file(path: Path) -> str:
 
 # -- resolving assignments, reading specs ---------------------------------------------------------
 
-THRESHOLDS_MOVED = ("[thresholds] was split: the callback's condition and epoch limit go in a [callback] table "
-                    "(metric, stops_when, threshold, max_epochs), test_accuracy becomes `at_least` of the accuracy check and "
-                    "reference_tolerance `tolerance` of the reference check, in their [[checks]] entries (see docs/authoring.md).")
+THRESHOLDS_MOVED = (
+    "[thresholds] was split: the callback's condition and epoch limit go in a [callback] table "
+    "(metric, stops_when, threshold, max_epochs), test_accuracy becomes `at_least` of the accuracy check and "
+    "reference_tolerance `tolerance` of the reference check, in their [[checks]] entries (see docs/authoring.md)."
+)
 
 
 def assignment_not_a_name(given: str, from_submission: bool) -> tuple[str, str]:
     if from_submission:
-        return (f"is {given!r}, which is not the name of an assignment",
-                "A notebook may only name one of the assignments the grader was given; ask your instructor for the assignment's name, or pass --assignment.")
+        return (
+            f"is {given!r}, which is not the name of an assignment",
+            "A notebook may only name one of the assignments the grader was given; ask your instructor for the assignment's name, or pass --assignment.",
+        )
     return f"is {given!r}", "Give an assignment's name (letters, digits, _ and -) or the path of its folder."
 
 

@@ -50,8 +50,10 @@ def not_gradable(name: str) -> str:
 
 
 def too_large(name: str, size: int, limit: int) -> str:
-    return (f"{name} is {size:,} bytes, more than the {limit:,} the service accepts. Clear the notebook's outputs "
-            "(Kernel → Restart & Clear Output), save, and hand it in again.")
+    return (
+        f"{name} is {size:,} bytes, more than the {limit:,} the service accepts. Clear the notebook's outputs "
+        "(Kernel → Restart & Clear Output), save, and hand it in again."
+    )
 
 
 def upload_too_large(size: int, limit: int) -> str:
@@ -67,13 +69,17 @@ def late_refused(assignment: Any, lateness: Any, at: datetime) -> str:
         return f"{assignment.name} opens for hand-ins at {_when(assignment.opens)}. Hand it in then."
     if assignment.late.policy == "refuse":
         return f"{assignment.name} was due at {_when(assignment.due)} and this course does not accept late hand-ins for it. Talk to your instructor."
-    return (f"{assignment.name} was due at {_when(assignment.due)}; hand-ins are accepted up to {assignment.late.max_days:g} days late, "
-            f"and this one is {lateness.hours_late / 24:.1f} days late. Talk to your instructor.")
+    return (
+        f"{assignment.name} was due at {_when(assignment.due)}; hand-ins are accepted up to {assignment.late.max_days:g} days late, "
+        f"and this one is {lateness.hours_late / 24:.1f} days late. Talk to your instructor."
+    )
 
 
 def too_many_waiting(count: int) -> str:
-    return (f"You already have {count} hand-in{'s' if count != 1 else ''} waiting or being graded. Wait until "
-            f"{'one is' if count != 1 else 'it is'} done (your hand-ins page shows it), then hand in again.")
+    return (
+        f"You already have {count} hand-in{'s' if count != 1 else ''} waiting or being graded. Wait until "
+        f"{'one is' if count != 1 else 'it is'} done (your hand-ins page shows it), then hand in again."
+    )
 
 
 def too_many_per_hour(limit: int) -> str:
@@ -144,4 +150,4 @@ def submit_no_file(path: Path) -> str:
 
 
 def submit_no_notebook() -> str:
-    return "Could not tell which notebook this is. Save it (File → Save), then call submit(path=\"your_notebook.ipynb\")."
+    return 'Could not tell which notebook this is. Save it (File → Save), then call submit(path="your_notebook.ipynb").'

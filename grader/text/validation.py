@@ -12,7 +12,9 @@ from grader.text.errors import ALL_CELLS_HINT, HINTS, _where, brief, hint, limit
 
 LOCAL_CHECKS_FIX = "Fix the file; `python checks.py` in its folder shows the same error."
 CHECK_RENAME = "Check ids are shared by every assignment: rename the function, and its [[checks]] id."
-VALIDATE_REFERENCE_NOTE = "The reference runs twice, from scratch, without the `reference` check (which compares with it); both runs must pass and measure the same metrics."
+VALIDATE_REFERENCE_NOTE = (
+    "The reference runs twice, from scratch, without the `reference` check (which compares with it); both runs must pass and measure the same metrics."
+)
 
 
 def local_checks_broken(error: BaseException) -> str:
@@ -20,8 +22,10 @@ def local_checks_broken(error: BaseException) -> str:
 
 
 def unknown_check_parameters(function: str, unknown: Sequence[str], known: Sequence[str]) -> tuple[str, str]:
-    return (f"check `{function}` asks for {', '.join(map(repr, unknown))}, which the grading context does not hold",
-            f"Name parameters from: {', '.join(known)}.")
+    return (
+        f"check `{function}` asks for {', '.join(map(repr, unknown))}, which the grading context does not hold",
+        f"Name parameters from: {', '.join(known)}.",
+    )
 
 
 def check_name_taken(name: str, other: Path | None) -> str:
@@ -83,7 +87,7 @@ def validated_case(spec: Any, outcome: Any) -> str:
 def _short(text: str, limit: int = 360) -> str:
     """One line of at most about ``limit`` characters, keeping the end, where a message says what to do."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else f"{flat[: limit * 2 // 3]} … {flat[-limit // 3:]}"
+    return flat if len(flat) <= limit else f"{flat[: limit * 2 // 3]} … {flat[-limit // 3 :]}"
 
 
 def _case_details(outcome: Any) -> list[str]:
@@ -105,7 +109,11 @@ def validation_summary(validation: Any) -> str:
     outcomes, name = validation.outcomes, validation.spec.name
     differ = sum(not outcome.ok and not outcome.skipped for outcome in outcomes)
     skipped = sum(outcome.skipped for outcome in outcomes)
-    head = f"{name}: all {len(outcomes)} cases grade as stated." if not differ else f"{name}: {differ} of {len(outcomes)} cases differ from what the assignment states."
+    head = (
+        f"{name}: all {len(outcomes)} cases grade as stated."
+        if not differ
+        else f"{name}: {differ} of {len(outcomes)} cases differ from what the assignment states."
+    )
     if skipped:
         head += f" The other {skipped} were not graded: each is compared with the reference, which must pass first."
     width = max(len("case"), *(len(outcome.case.label) for outcome in outcomes))
@@ -172,5 +180,3 @@ def notebook_which_assignment(name: str | None, candidates: Sequence[str]) -> st
     if not candidates:
         return f"No assignment grades {what}. Check the spelling, or pass the assignment: check({name!r}, assignment='NAME')."
     return f"Several assignments could grade {what} ({', '.join(candidates)}). Pass one: check({name!r}, assignment='{candidates[0]}')."
-
-

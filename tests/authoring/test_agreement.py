@@ -43,7 +43,10 @@ def test_a_starter_edited_outside_the_regions_differs_at_its_cell_and_line(tmp_p
     edit(spec.starter, 9, "    return history", "    return model")
     found = starter_agreement(spec)
     assert not found.ok and found.got == "differ: cell 9, line 15"
-    assert found.problem == f"cell 9, line 15: the starter has `return model` where the reference, its regions replaced, has `return history`. {FIX.format(command=f'grader assign {spec.reference}')}"
+    assert (
+        found.problem
+        == f"cell 9, line 15: the starter has `return model` where the reference, its regions replaced, has `return history`. {FIX.format(command=f'grader assign {spec.reference}')}"
+    )
 
 
 def test_inside_a_course_region_the_starter_may_hold_its_own_hints(tmp_path):
@@ -56,15 +59,26 @@ def test_an_nbgrader_region_must_have_become_its_stub(tmp_path):
     spec = course_copy(tmp_path, "fashion_mnist_lab")
     edit(spec.starter, 5, "raise NotImplementedError()", 'raise NotImplementedError("Write the callback")')
     found = starter_agreement(spec)
-    assert found.got == "differ: cell 5, line 12" and "`raise NotImplementedError(\"Write the callback\")`" in found.problem
+    assert found.got == "differ: cell 5, line 12" and '`raise NotImplementedError("Write the callback")`' in found.problem
 
 
-@pytest.mark.parametrize(("change", "got", "words"), [
-    (lambda notebook: notebook["cells"].pop(), "differ: cell 11", "cell 11: the starter has 10 cells and the reference 11; only the reference has this one"),
-    (lambda notebook: notebook["cells"][4]["metadata"].update(tags=[]), "differ: cell 5", "cell 5: the starter's tags are [], the reference's ['graded']"),
-    (lambda notebook: notebook["metadata"]["grader"].update(assignment="other"), "differ: metadata", "the notebooks' metadata.grader differ"),
-    (lambda notebook: notebook["cells"][8]["source"].append("\nprint('more')"), "differ: cell 9, line 16", "only the starter has this line: `print('more')`"),
-])
+@pytest.mark.parametrize(
+    ("change", "got", "words"),
+    [
+        (
+            lambda notebook: notebook["cells"].pop(),
+            "differ: cell 11",
+            "cell 11: the starter has 10 cells and the reference 11; only the reference has this one",
+        ),
+        (lambda notebook: notebook["cells"][4]["metadata"].update(tags=[]), "differ: cell 5", "cell 5: the starter's tags are [], the reference's ['graded']"),
+        (lambda notebook: notebook["metadata"]["grader"].update(assignment="other"), "differ: metadata", "the notebooks' metadata.grader differ"),
+        (
+            lambda notebook: notebook["cells"][8]["source"].append("\nprint('more')"),
+            "differ: cell 9, line 16",
+            "only the starter has this line: `print('more')`",
+        ),
+    ],
+)
 def test_cells_tags_and_metadata_must_agree_too(tmp_path, change, got, words):
     spec = course_copy(tmp_path, "fashion_mnist_callback")
     notebook = json.loads(spec.starter.read_text())
@@ -95,7 +109,10 @@ def test_the_validation_summary_lists_the_case_with_its_difference(tmp_path):
     edit(spec.starter, 5, "        None,\n        None,\n        None,\n", "        None,\n        None,\n")
     edit(spec.starter, 3, "test_images = test_images / 255.0", "test_images = test_images / 256.0")
     differing = compared_cases(spec)
-    assert validation_words.validation_summary(Validation(spec, agreeing)).split("\n")[4] == "  ok    starter vs reference  agree outside regions   agree outside regions"
+    assert (
+        validation_words.validation_summary(Validation(spec, agreeing)).split("\n")[4]
+        == "  ok    starter vs reference  agree outside regions   agree outside regions"
+    )
     rows = validation_words.validation_summary(Validation(spec, differing)).split("\n")
     assert rows[0] == "fashion_mnist_callback: 1 of 1 cases differ from what the assignment states."
     assert rows[4] == "  DIFF  starter vs reference  agree outside regions   differ: cell 3, line 6"

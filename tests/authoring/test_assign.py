@@ -49,12 +49,17 @@ def executed_reference() -> nbformat.NotebookNode:
     """A reference as an instructor leaves it after running it: outputs, counts, cell and notebook metadata."""
     cells = [
         nbformat.v4.new_markdown_cell("# Week 2"),
-        nbformat.v4.new_code_cell("### START CODE HERE ###\nx = 41 + 1\n### END CODE HERE ###\nprint(x)",
-                                  execution_count=3, outputs=[nbformat.v4.new_output("stream", text="42\n")],
-                                  metadata={"tags": ["graded"], "scrolled": True}),
+        nbformat.v4.new_code_cell(
+            "### START CODE HERE ###\nx = 41 + 1\n### END CODE HERE ###\nprint(x)",
+            execution_count=3,
+            outputs=[nbformat.v4.new_output("stream", text="42\n")],
+            metadata={"tags": ["graded"], "scrolled": True},
+        ),
         nbformat.v4.new_code_cell("print('no region')", execution_count=4, outputs=[nbformat.v4.new_output("stream", text="no region\n")]),
     ]
-    return nbformat.v4.new_notebook(cells=cells, metadata={"grader": {"assignment": "week2", "version": "3"}, "kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    return nbformat.v4.new_notebook(
+        cells=cells, metadata={"grader": {"assignment": "week2", "version": "3"}, "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    )
 
 
 def test_outputs_are_cleared_counts_reset_and_all_metadata_and_ids_kept():
@@ -93,12 +98,15 @@ def test_the_command_writes_where_it_is_told(tmp_path):
     assert nbformat.read(out, as_version=4).cells[1].source.split("\n")[1] == "x = None"
 
 
-@pytest.mark.parametrize(("arguments", "words"), [
-    (["{dir}/loose.ipynb"], "is not reference/<name>/solution.ipynb of an assignment beside it"),
-    (["{dir}/loose.ipynb", "--out", "{dir}/loose.ipynb"], "is the reference itself"),
-    (["{dir}/broken.ipynb", "--out", "{dir}/out.ipynb"], "broken.ipynb: not a notebook the grader can read"),
-    (["{dir}/unclosed.ipynb", "--out", "{dir}/out.ipynb"], "unclosed.ipynb: cell 2, line 1: `### START CODE HERE ###` opens a region that no"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["{dir}/loose.ipynb"], "is not reference/<name>/solution.ipynb of an assignment beside it"),
+        (["{dir}/loose.ipynb", "--out", "{dir}/loose.ipynb"], "is the reference itself"),
+        (["{dir}/broken.ipynb", "--out", "{dir}/out.ipynb"], "broken.ipynb: not a notebook the grader can read"),
+        (["{dir}/unclosed.ipynb", "--out", "{dir}/out.ipynb"], "unclosed.ipynb: cell 2, line 1: `### START CODE HERE ###` opens a region that no"),
+    ],
+)
 def test_the_command_refuses_with_a_message_naming_the_file(tmp_path, capsys, arguments, words):
     (tmp_path / "loose.ipynb").write_text(to_text(executed_reference()))
     (tmp_path / "broken.ipynb").write_text("{not json")

@@ -21,8 +21,16 @@ from grader.sandbox.run import Isolation
 from conftest import ROOT
 
 SHIPPED = ["fashion_mnist_callback", "fashion_mnist_classifier", "fashion_mnist_lab", "fashion_mnist_lesson", "mnist_callback"]
-MEASURED = Metrics(test_accuracy=0.8712, train_accuracy=0.8843, epochs_run=3, epochs_requested=10, stop_epoch=3,
-                   stopped_by_callback=True, params=101_770, history={"accuracy": (0.82, 0.86, 0.8843), "loss": (0.5, 0.39, 0.33)})
+MEASURED = Metrics(
+    test_accuracy=0.8712,
+    train_accuracy=0.8843,
+    epochs_run=3,
+    epochs_requested=10,
+    stop_epoch=3,
+    stopped_by_callback=True,
+    params=101_770,
+    history={"accuracy": (0.82, 0.86, 0.8843), "loss": (0.5, 0.39, 0.33)},
+)
 NO_GRADING = Options(isolation=Isolation.NONE)  # every test but the slow one finds the reference's metrics cached
 
 
@@ -85,7 +93,10 @@ def test_an_existing_bundle_is_never_overwritten_but_an_empty_folder_is_filled(t
     assert main(["bundle", name, "--out", str(tmp_path / "out"), "--sandbox", "none"]) == EXIT_OK
     assert f"Students install the grader, then run `grader check their_notebook.ipynb -a {tmp_path / 'out' / name}`." in capsys.readouterr().out
     assert main(["bundle", name, "--out", str(tmp_path / "out"), "--sandbox", "none"]) == EXIT_USAGE
-    assert capsys.readouterr().err == f"grader: {tmp_path / 'out' / name} already exists and is not an empty folder; `grader bundle` never overwrites. Remove it, or give another --out.\n"
+    assert (
+        capsys.readouterr().err
+        == f"grader: {tmp_path / 'out' / name} already exists and is not an empty folder; `grader bundle` never overwrites. Remove it, or give another --out.\n"
+    )
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "linked").symlink_to(tmp_path / "elsewhere")
     assert main(["bundle", name, "--out", str(tmp_path), "--sandbox", "none"]) == EXIT_OK  # tmp_path/fashion_mnist_lab
@@ -101,8 +112,6 @@ def test_a_reference_not_yet_cached_is_graded_for_its_metrics(tmp_path, cache):
     metrics = json.loads(next(path for path in written if path.name == "reference.json").read_text())
     assert metrics["test_accuracy"] >= 0.85 and metrics["stopped_by_callback"] is True and metrics["params"] == 101_770
     assert list((tmp_path / "cache").glob("fashion_mnist_callback-*.json"))  # graded once, then cached
-
-
 
 
 def test_grader_check_works_from_a_bundle_folder(tmp_path, cache, capsys):
@@ -129,5 +138,4 @@ def test_the_command_passes_its_grading_options_to_the_reference(tmp_path, monke
     arguments = ["bundle", "fashion_mnist_lab", "--sandbox", "none", "--threads", "2", "--rerun-reference"]
     assert main([*arguments, "--out", str(tmp_path / "a")]) == EXIT_OK
     assert main([*arguments[:-1], "--out", str(tmp_path / "b")]) == EXIT_OK
-    assert [(options.isolation, options.threads, options.use_reference_cache) for options in seen] == [
-        (Isolation.NONE, 2, False), (Isolation.NONE, 2, True)]
+    assert [(options.isolation, options.threads, options.use_reference_cache) for options in seen] == [(Isolation.NONE, 2, False), (Isolation.NONE, 2, True)]

@@ -15,7 +15,8 @@ def lines(source: str) -> list[str]:
 
 
 def test_both_conventions_are_found_with_their_spelling_variants():
-    found = regions(lines('''
+    found = regions(
+        lines("""
         ### START CODE HERE ### (~ 2 lines of code)
         x = 1
         ### END CODE HERE ###
@@ -25,7 +26,9 @@ def test_both_conventions_are_found_with_their_spelling_variants():
         ### BEGIN SOLUTION
         z = 3
         ### END SOLUTION
-    '''), 1)
+    """),
+        1,
+    )
     assert found == (Region(Kind.CODE_HERE, 0, 2), Region(Kind.CODE_HERE, 3, 5), Region(Kind.SOLUTION, 6, 8))
     assert list(found[0].body) == [1]
 
@@ -60,17 +63,29 @@ def test_a_cell_without_regions_is_left_exactly_as_it_is():
     assert starter_cell(source, 1) == source
 
 
-@pytest.mark.parametrize(("source", "line", "words"), [
-    ("x = 1\n### START CODE HERE ###\ny = 2", 2, "`### START CODE HERE ###` opens a region that no `### END CODE HERE ###` closes in the same cell"),
-    ("### BEGIN SOLUTION\ny = 2\n", 1, "`### BEGIN SOLUTION` opens a region that no `### END SOLUTION` closes"),
-    ("y = 2\n### END CODE HERE ###", 2, "`### END CODE HERE ###` closes no region"),
-    ("### START CODE HERE ###\nx = 1\n### START CODE HERE ###\ny = 2\n### END CODE HERE ###\n### END CODE HERE ###", 3,
-     "`### START CODE HERE ###` opens a region inside the `### START CODE HERE ###` region opened on line 1; regions do not nest"),
-    ("### START CODE HERE ###\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END CODE HERE ###", 2,
-     "`### BEGIN SOLUTION` opens a region inside the `### START CODE HERE ###` region opened on line 1"),
-    ("### BEGIN SOLUTION\nx = 1\n### END CODE HERE ###", 3,
-     "`### END CODE HERE ###` closes the `### BEGIN SOLUTION` region opened on line 1. Close it with `### END SOLUTION`"),
-])
+@pytest.mark.parametrize(
+    ("source", "line", "words"),
+    [
+        ("x = 1\n### START CODE HERE ###\ny = 2", 2, "`### START CODE HERE ###` opens a region that no `### END CODE HERE ###` closes in the same cell"),
+        ("### BEGIN SOLUTION\ny = 2\n", 1, "`### BEGIN SOLUTION` opens a region that no `### END SOLUTION` closes"),
+        ("y = 2\n### END CODE HERE ###", 2, "`### END CODE HERE ###` closes no region"),
+        (
+            "### START CODE HERE ###\nx = 1\n### START CODE HERE ###\ny = 2\n### END CODE HERE ###\n### END CODE HERE ###",
+            3,
+            "`### START CODE HERE ###` opens a region inside the `### START CODE HERE ###` region opened on line 1; regions do not nest",
+        ),
+        (
+            "### START CODE HERE ###\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END CODE HERE ###",
+            2,
+            "`### BEGIN SOLUTION` opens a region inside the `### START CODE HERE ###` region opened on line 1",
+        ),
+        (
+            "### BEGIN SOLUTION\nx = 1\n### END CODE HERE ###",
+            3,
+            "`### END CODE HERE ###` closes the `### BEGIN SOLUTION` region opened on line 1. Close it with `### END SOLUTION`",
+        ),
+    ],
+)
 def test_unclosed_unopened_nested_and_mismatched_regions_name_cell_and_line(source, line, words):
     with pytest.raises(MarkerError) as raised:
         regions(source.split("\n"), 12)
@@ -84,14 +99,17 @@ def test_a_marker_error_located_in_a_file_names_it_first(tmp_path):
     assert str(error) == f"{tmp_path / 'solution.ipynb'}: cell 3, line 4: something (docs/authoring.md, Starters from the reference)."
 
 
-@pytest.mark.parametrize(("comment", "tag", "text"), [
-    ("# @KEEP", "KEEP", ""),
-    ("# the input  # @KEEP", "KEEP", ""),
-    ("#@OMIT", "OMIT", ""),
-    ("# @REPLACE EQUALS (None, None)  ", "REPLACE EQUALS", "(None, None)"),
-    ("# @REPLACE model.fit(x, epochs=None)", "REPLACE", "model.fit(x, epochs=None)"),
-    ("# @REPLACE", "REPLACE", ""),
-])
+@pytest.mark.parametrize(
+    ("comment", "tag", "text"),
+    [
+        ("# @KEEP", "KEEP", ""),
+        ("# the input  # @KEEP", "KEEP", ""),
+        ("#@OMIT", "OMIT", ""),
+        ("# @REPLACE EQUALS (None, None)  ", "REPLACE EQUALS", "(None, None)"),
+        ("# @REPLACE model.fit(x, epochs=None)", "REPLACE", "model.fit(x, epochs=None)"),
+        ("# @REPLACE", "REPLACE", ""),
+    ],
+)
 def test_tags_are_read_from_the_end_of_a_comment(comment, tag, text):
     found = tag_of(comment)
     assert found is not None and (found.name, found.text) == (tag, text)

@@ -15,7 +15,7 @@ def starter(source: str) -> str:
 
 
 def test_a_sequential_keeps_its_frame_and_each_layer_becomes_none():
-    made = starter('''
+    made = starter("""
         def create():
             ### START CODE HERE ###
             model = tf.keras.models.Sequential([
@@ -29,8 +29,8 @@ def test_a_sequential_keeps_its_frame_and_each_layer_becomes_none():
             ])
             ### END CODE HERE ###
             return model
-    ''')
-    assert made == dedent('''
+    """)
+    assert made == dedent("""
         def create():
             ### START CODE HERE ###
             model = tf.keras.models.Sequential([
@@ -42,11 +42,11 @@ def test_a_sequential_keeps_its_frame_and_each_layer_becomes_none():
             ])
             ### END CODE HERE ###
             return model
-    ''').strip("\n")
+    """).strip("\n")
 
 
 def test_keyword_arguments_keep_their_names():
-    made = starter('''
+    made = starter("""
         ### START CODE HERE ###
         model.compile(
             optimizer="adam",  # the usual one
@@ -54,12 +54,12 @@ def test_keyword_arguments_keep_their_names():
             metrics=["accuracy"]
         )
         ### END CODE HERE ###
-    ''')
-    assert made.split("\n")[2:5] == ['    optimizer=None,  # the usual one', '    loss = None,', '    metrics=None']
+    """)
+    assert made.split("\n")[2:5] == ["    optimizer=None,  # the usual one", "    loss = None,", "    metrics=None"]
 
 
 def test_conditions_assignments_and_headers():
-    made = starter('''
+    made = starter("""
         class Stop(tf.keras.callbacks.Callback):
             ### START CODE HERE ###
             def on_epoch_end(self, epoch, logs=None):
@@ -70,7 +70,7 @@ def test_conditions_assignments_and_headers():
                       epoch > 2):
                     self.fails += 1
             ### END CODE HERE ###
-    ''')
+    """)
     assert made.split("\n")[2:9] == [
         "    def on_epoch_end(self, epoch, logs=None):",
         "        if None:  # the threshold",
@@ -83,17 +83,17 @@ def test_conditions_assignments_and_headers():
 
 
 def test_an_assignment_keeps_its_comment_and_a_string_holding_a_hash_is_not_one():
-    made = starter('''
+    made = starter("""
         ### START CODE HERE ###
         ANSWER = "more_parameters"  # "more_parameters" or "fewer_parameters"
         LABEL = "#1 # @KEEP"
         ### END CODE HERE ###
-    ''')
+    """)
     assert made.split("\n")[1:3] == ['ANSWER = None  # "more_parameters" or "fewer_parameters"', "LABEL = None"]
 
 
 def test_tags_replace_omit_and_keep_whole_statements():
-    made = starter('''
+    made = starter("""
         def train(x, y):
             ### START CODE HERE ###
             model = create()  # @KEEP
@@ -108,7 +108,7 @@ def test_tags_replace_omit_and_keep_whole_statements():
             # Loss: which?  # @REPLACE # Which loss suits integer labels?
             ### END CODE HERE ###
             return history
-    ''')
+    """)
     assert made.split("\n")[2:8] == [
         "    model = create()",
         "    history = model.fit(x, y, epochs=None)",
@@ -120,7 +120,7 @@ def test_tags_replace_omit_and_keep_whole_statements():
 
 
 def test_code_outside_regions_and_other_statements_are_kept():
-    source = dedent('''
+    source = dedent("""
         import tensorflow as tf
         x = 1  # outside: kept
         ### START CODE HERE ###
@@ -130,34 +130,44 @@ def test_code_outside_regions_and_other_statements_are_kept():
             log(epoch)
         ### END CODE HERE ###
         y = x
-    ''').strip("\n")
+    """).strip("\n")
     assert starter_cell(source, 1).split("\n") == [
-        "import tensorflow as tf", "x = 1  # outside: kept", "### START CODE HERE ###", "return_value = None", "pass",
-        "for epoch in range(3):", "    log(epoch)", "### END CODE HERE ###", "y = x",
+        "import tensorflow as tf",
+        "x = 1  # outside: kept",
+        "### START CODE HERE ###",
+        "return_value = None",
+        "pass",
+        "for epoch in range(3):",
+        "    log(epoch)",
+        "### END CODE HERE ###",
+        "y = x",
     ]
 
 
 def test_ipython_magics_do_not_stop_a_cell_being_read():
-    made = starter('''
+    made = starter("""
         %matplotlib inline
         !pip list
         ### START CODE HERE ###
         x = 5
         ### END CODE HERE ###
-    ''')
+    """)
     assert made.split("\n") == ["%matplotlib inline", "!pip list", "### START CODE HERE ###", "x = None", "### END CODE HERE ###"]
 
 
-@pytest.mark.parametrize(("source", "line", "words"), [
-    ("x = 1  # @KEEP\n### START CODE HERE ###\ny = 2\n### END CODE HERE ###", 1, "`# @KEEP` is outside any"),
-    ("### START CODE HERE ###\nprint(1)  # @REPLACE EQUALS 2\n### END CODE HERE ###", 2, "has none. Use `# @REPLACE text`"),
-    ("### START CODE HERE ###\nfoo(\n    1,  # @OMIT\n    2)\n### END CODE HERE ###", 3, "inside the statement that starts on line 2"),
-    ("### START CODE HERE ###\nx = [\n    1,\n]  # @OMIT\n### END CODE HERE ###", 4, "inside the statement that starts on line 2"),
-    ("### START CODE HERE ###\n# a hint  # @REPLACE EQUALS 1\n### END CODE HERE ###", 2, "this line is a comment"),
-    ("x = (1,\n### START CODE HERE ###\n2)\n### END CODE HERE ###", 2, "this marker is inside the statement that starts on line 1"),
-    ("### START CODE HERE ###\ny = 1\nx = f(1,\n### END CODE HERE ###", 3, "not Python the grader can read"),
-    ("### START CODE HERE ###\nx = [  # @REPLACE x = [\n    1,\n]\n### END CODE HERE ###", 2, "would not be valid Python"),
-])
+@pytest.mark.parametrize(
+    ("source", "line", "words"),
+    [
+        ("x = 1  # @KEEP\n### START CODE HERE ###\ny = 2\n### END CODE HERE ###", 1, "`# @KEEP` is outside any"),
+        ("### START CODE HERE ###\nprint(1)  # @REPLACE EQUALS 2\n### END CODE HERE ###", 2, "has none. Use `# @REPLACE text`"),
+        ("### START CODE HERE ###\nfoo(\n    1,  # @OMIT\n    2)\n### END CODE HERE ###", 3, "inside the statement that starts on line 2"),
+        ("### START CODE HERE ###\nx = [\n    1,\n]  # @OMIT\n### END CODE HERE ###", 4, "inside the statement that starts on line 2"),
+        ("### START CODE HERE ###\n# a hint  # @REPLACE EQUALS 1\n### END CODE HERE ###", 2, "this line is a comment"),
+        ("x = (1,\n### START CODE HERE ###\n2)\n### END CODE HERE ###", 2, "this marker is inside the statement that starts on line 1"),
+        ("### START CODE HERE ###\ny = 1\nx = f(1,\n### END CODE HERE ###", 3, "not Python the grader can read"),
+        ("### START CODE HERE ###\nx = [  # @REPLACE x = [\n    1,\n]\n### END CODE HERE ###", 2, "would not be valid Python"),
+    ],
+)
 def test_a_tag_or_region_that_cannot_make_a_starter_names_cell_and_line(source, line, words):
     with pytest.raises(MarkerError) as raised:
         starter_cell(source, 7)
@@ -165,20 +175,23 @@ def test_a_tag_or_region_that_cannot_make_a_starter_names_cell_and_line(source, 
     assert str(raised.value).startswith(f"cell 7, line {line}: ") and words in str(raised.value)
 
 
-@pytest.mark.parametrize(("line", "becomes"), [
-    ("while epoch < 10:", "while None:"),
-    ("elif x > 1:", "elif None:"),
-    ("for epoch in range(10):", "for epoch in range(10):"),
-    ("with open(path) as file:", "with open(path) as file:"),
-    ("class Stop(Callback):", "class Stop(Callback):"),
-    ("def on_epoch_end(self, epoch, logs=None):", "def on_epoch_end(self, epoch, logs=None):"),
-    ("try:", "try:"),
-    ("else:", "else:"),
-    ("return model", "return model"),
-    ("total += loss", "total += None"),
-    ("best: float = 0.9", "best: float = None"),
-    ("print('x =', x)", "print('x =', x)"),
-])
+@pytest.mark.parametrize(
+    ("line", "becomes"),
+    [
+        ("while epoch < 10:", "while None:"),
+        ("elif x > 1:", "elif None:"),
+        ("for epoch in range(10):", "for epoch in range(10):"),
+        ("with open(path) as file:", "with open(path) as file:"),
+        ("class Stop(Callback):", "class Stop(Callback):"),
+        ("def on_epoch_end(self, epoch, logs=None):", "def on_epoch_end(self, epoch, logs=None):"),
+        ("try:", "try:"),
+        ("else:", "else:"),
+        ("return model", "return model"),
+        ("total += loss", "total += None"),
+        ("best: float = 0.9", "best: float = None"),
+        ("print('x =', x)", "print('x =', x)"),
+    ],
+)
 def test_each_kind_of_header_and_statement(line, becomes):
     body = "    pass" if line.endswith(":") else ""
     source = "\n".join(part for part in ("if ready:" if line.startswith("el") else "", "### START CODE HERE ###", line, body, "### END CODE HERE ###") if part)

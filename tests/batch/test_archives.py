@@ -101,8 +101,9 @@ def test_a_member_larger_than_its_header_says_is_stopped_while_written(tmp_path,
     assert cut == budget.cap and budget.written == 8 and not (tmp_path / "a.py").exists()
 
 
-@pytest.mark.parametrize("kind, mode", [(tarfile.FIFOTYPE, stat.S_IFIFO), (tarfile.CHRTYPE, stat.S_IFCHR),
-                                        (tarfile.BLKTYPE, stat.S_IFBLK), (tarfile.SYMTYPE, stat.S_IFLNK)])
+@pytest.mark.parametrize(
+    "kind, mode", [(tarfile.FIFOTYPE, stat.S_IFIFO), (tarfile.CHRTYPE, stat.S_IFCHR), (tarfile.BLKTYPE, stat.S_IFBLK), (tarfile.SYMTYPE, stat.S_IFLNK)]
+)
 def test_special_members_of_a_tar_are_never_created_but_listed(tmp_path, kind, mode):
     archive = tarred(tmp_path / "a.tar.gz", [member("ann/submission.py", kind), member("ann/notes.py")])
     unpacked = archives.unpack(archive, tmp_path / "out")

@@ -50,7 +50,12 @@ def test_gradescope_results_follow_the_spec_and_add_up(batch):
     assert results["score"] == 60.0 == sum(test["score"] for test in results["tests"])
     assert results["execution_time"] == 46.86 and results["stdout_visibility"] == "hidden"
     assert [(t["number"], t["status"], t["max_score"]) for t in results["tests"]] == [
-        ("1", "passed", 20.0), ("2", "failed", 20.0), ("3", "failed", 20.0), ("4", "passed", 30.0), ("5", "passed", 10.0)]
+        ("1", "passed", 20.0),
+        ("2", "failed", 20.0),
+        ("3", "failed", 20.0),
+        ("4", "passed", 30.0),
+        ("5", "passed", 10.0),
+    ]
     assert "Training ran all 10 of 10 epochs" in results["tests"][2]["output"]
     assert results["extra_data"]["status"] == "graded"
 
@@ -76,7 +81,7 @@ def test_grader_export_writes_all_three(batch, tmp_path, capsys):
     assert cli.main(["export", str(tmp_path / "nothing")]) == cli.EXIT_USAGE
 
 
-HOSTILE = {"=cmd": "=HYPERLINK(\"http://x\")", "+1": "+2+3", "-2": "-SUM(A1)", "@me": "@SUM(1)", "tab": "\tleading tab", "cr": "\rleading return"}
+HOSTILE = {"=cmd": '=HYPERLINK("http://x")', "+1": "+2+3", "-2": "-SUM(A1)", "@me": "@SUM(1)", "tab": "\tleading tab", "cr": "\rleading return"}
 
 
 def test_csv_cells_that_would_start_a_formula_are_neutralised(tmp_path):
@@ -92,7 +97,7 @@ def test_csv_cells_that_would_start_a_formula_are_neutralised(tmp_path):
         for column, value in row.items():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
     by_id = {row["student"].lstrip("'"): row for row in rows}
-    assert by_id["=cmd"]["message"] == "'=HYPERLINK(\"http://x\")" and by_id["=cmd"]["file"] == "'=HY.ipynb"
+    assert by_id["=cmd"]["message"] == '\'=HYPERLINK("http://x")' and by_id["=cmd"]["file"] == "'=HY.ipynb"
     assert by_id["tab"]["file"] == "\ufffdle.ipynb" and by_id["cr"]["file"] == "\ufffdle.ipynb"  # intake shows control characters as U+FFFD
     assert by_id["-2"]["adjustments"].startswith("model: +0 by @ta") and by_id["-2"]["adjustments"].endswith("=1+1 gave it back")
     assert by_id["+1"]["score"] == "0"  # numbers stay numbers

@@ -57,9 +57,11 @@ def test_colliding_names_keep_their_whole_name(tmp_path):
     entries = intake.discover(tmp_path / "class", tmp_path / "s")
     assert [e.student for e in entries] == ["Bo_Li_late", "amy.ipynb", "amy.py"]
     assert entries[0].notes == ()
-    assert entries[1].notes == ("Student id amy.ipynb comes from the entry amy.ipynb. It is not amy because amy.py would get that id too (an id "
-                                "keeps only letters, digits and ._@+-), so it is the whole file name, extension included, the same on every run. "
-                                "Check that these entries are different students.",)
+    assert entries[1].notes == (
+        "Student id amy.ipynb comes from the entry amy.ipynb. It is not amy because amy.py would get that id too (an id "
+        "keeps only letters, digits and ._@+-), so it is the whole file name, extension included, the same on every run. "
+        "Check that these entries are different students.",
+    )
 
 
 def test_the_batch_folder_inside_the_class_folder_is_no_student(tmp_path):
@@ -130,8 +132,21 @@ def test_clashing_ids_are_told_apart_the_same_way_on_every_run(tmp_path):
 
 
 def test_ids_are_unique_however_names_clash_and_do_not_depend_on_order():
-    names = ["a b.py", "a_b.py", "a?b.py", "a b.ipynb", "a_b", "a_b.py.zip", "a_b.py-8e6e2b1b", "...", "___", "x" * 150 + "1.py",
-             "x" * 150 + "2.py", "Amy.py", "amy.py"]
+    names = [
+        "a b.py",
+        "a_b.py",
+        "a?b.py",
+        "a b.ipynb",
+        "a_b",
+        "a_b.py.zip",
+        "a_b.py-8e6e2b1b",
+        "...",
+        "___",
+        "x" * 150 + "1.py",
+        "x" * 150 + "2.py",
+        "Amy.py",
+        "amy.py",
+    ]
     stems = {name: name if "." not in name.strip(".") else name.split(".")[0] for name in names}
     given = student_ids.assign(stems)
     assert len({found.id for found in given.values()}) == len(names)
@@ -156,17 +171,23 @@ def test_hidden_entries_and_pycache_are_students_too(tmp_path):
     entries = by_student(intake.discover(folder, folder / "grades" / "inputs", folder / "grades"))
     assert "symbolic link" in entries.pop("kit").problem
     assert {student: entry.file.relative_to(folder).as_posix() for student, entry in entries.items()} == {
-        "pycache": "__pycache__/sub.py", "carol": ".carol.py", "dan": ".dan/work.ipynb"}
+        "pycache": "__pycache__/sub.py",
+        "carol": ".carol.py",
+        "dan": ".dan/work.ipynb",
+    }
 
 
-@pytest.mark.parametrize("files, graded", [
-    ((".ipynb_checkpoints/work-checkpoint.ipynb", "work.ipynb"), "work.ipynb"),
-    ((".ipynb_checkpoints/work-checkpoint.ipynb", "helper.py"), "helper.py"),
-    ((".work.py", "__pycache__/x.cpython-311.pyc"), ".work.py"),
-    ((".ipynb_checkpoints/work-checkpoint.ipynb", "README.md"), ".ipynb_checkpoints/work-checkpoint.ipynb"),
-    ((".ipynb_checkpoints/work-checkpoint.ipynb", ".work.ipynb"), ".work.ipynb"),
-    ((".a.py", ".b.py"), None),
-])
+@pytest.mark.parametrize(
+    "files, graded",
+    [
+        ((".ipynb_checkpoints/work-checkpoint.ipynb", "work.ipynb"), "work.ipynb"),
+        ((".ipynb_checkpoints/work-checkpoint.ipynb", "helper.py"), "helper.py"),
+        ((".work.py", "__pycache__/x.cpython-311.pyc"), ".work.py"),
+        ((".ipynb_checkpoints/work-checkpoint.ipynb", "README.md"), ".ipynb_checkpoints/work-checkpoint.ipynb"),
+        ((".ipynb_checkpoints/work-checkpoint.ipynb", ".work.ipynb"), ".work.ipynb"),
+        ((".a.py", ".b.py"), None),
+    ],
+)
 def test_in_a_folder_hidden_files_count_only_when_nothing_else_is_gradable(tmp_path, files, graded):
     student = tmp_path / "class" / "zoe"
     for name in files:
@@ -178,7 +199,9 @@ def test_in_a_folder_hidden_files_count_only_when_nothing_else_is_gradable(tmp_p
     else:
         assert entry.file == student / graded
         hidden = graded.startswith(".")
-        assert entry.notes == ((f"Graded {graded}, a hidden file or a Jupyter checkpoint copy in zoe, because the folder holds no other notebook or module.",) if hidden else ())
+        assert entry.notes == (
+            (f"Graded {graded}, a hidden file or a Jupyter checkpoint copy in zoe, because the folder holds no other notebook or module.",) if hidden else ()
+        )
 
 
 def test_a_name_that_is_not_utf8_gets_a_row_the_gradebook_can_store(tmp_path):

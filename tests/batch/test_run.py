@@ -41,8 +41,9 @@ def start_batch(source: Path, out: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "grader", "batch", str(source), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2", "--progress", "lines"]
     # SIGINT at its default, as a terminal gives it: a suite started in the background (`make test &`,
     # nohup) ignores SIGINT, and an ignored signal is inherited, so Ctrl-C would never reach the batch.
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
 
 
 def wait_for_reports(out: Path, count: int, process: subprocess.Popen, seconds: float = 600) -> None:
@@ -90,8 +91,9 @@ def test_every_input_gets_a_row_and_a_report_and_a_rerun_grades_nothing(tmp_path
     output = capsys.readouterr()
     assert "Grading 15 of 15 submissions: 2 at a time on this machine" in output.err
     assert "· stopped early 15 · grader faults 0 ·" in output.err and "failed" not in output.err
-    assert ("submissions in " in output.out and ": 0 graded to the end; 15 stopped early by the submission "
-            "(2 crashed, 6 error, 6 invalid, 1 output)." in output.out)
+    assert (
+        "submissions in " in output.out and ": 0 graded to the end; 15 stopped early by the submission (2 crashed, 6 error, 6 invalid, 1 output)." in output.out
+    )
     assert run_batch(tmp_path / "class", tmp_path / "out") == cli.EXIT_OK
     assert attempts(tmp_path / "out") == first
     output = capsys.readouterr()
@@ -160,14 +162,17 @@ def another_assignments_gradebook(out: Path) -> None:
     (out / "notes.txt").write_text("the instructor's own file\n")
 
 
-@pytest.mark.parametrize("source, prepare, problem", [
-    ("nowhere", None, "there is no such folder or archive"),
-    ("class.zip", None, "cannot be unpacked"),
-    ("notes.txt", None, "is neither a folder nor a .zip"),
-    ("class", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
-    ("nowhere", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
-    ("nowhere", lambda out: (out.mkdir(parents=True), (out / "keep.txt").write_text("x")), "there is no such folder or archive"),
-])
+@pytest.mark.parametrize(
+    "source, prepare, problem",
+    [
+        ("nowhere", None, "there is no such folder or archive"),
+        ("class.zip", None, "cannot be unpacked"),
+        ("notes.txt", None, "is neither a folder nor a .zip"),
+        ("class", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
+        ("nowhere", another_assignments_gradebook, "holds the gradebook of assignment 'mnist_callback'"),
+        ("nowhere", lambda out: (out.mkdir(parents=True), (out / "keep.txt").write_text("x")), "there is no such folder or archive"),
+    ],
+)
 def test_a_failed_start_leaves_nothing_behind_in_out(tmp_path, capsys, source, prepare, problem):
     quick_class(tmp_path / "class")
     (tmp_path / "class.zip").write_bytes(b"PK\x03\x04 not really a zip")
@@ -331,7 +336,11 @@ def forty_students(folder: Path) -> dict[str, str]:
     expected |= training_class(folder, ("quin", "rae"))
     for student, example in (("abe", "passes_as_module"), ("sol", "magics")):
         (folder / student).mkdir()
-        source = ROOT / "assignments" / ASSIGNMENT / "examples" / example / "submission.py" if example != "magics" else SUBMISSIONS / "magics_and_grade_up_to_here.ipynb"
+        source = (
+            ROOT / "assignments" / ASSIGNMENT / "examples" / example / "submission.py"
+            if example != "magics"
+            else SUBMISSIONS / "magics_and_grade_up_to_here.ipynb"
+        )
         shutil.copy(source, folder / student / source.name)
         expected[student] = "graded"
     assert len(expected) == 40
@@ -361,18 +370,24 @@ def test_forty_submissions_killed_halfway_finish_without_grading_anything_twice(
     assert [(rows[s].status, rows[s].score) for s in ("abe", "sol", "quin", "rae")] == [("graded", 100), ("graded", 100), ("graded", 20), ("graded", 20)]
 
     dom = dump_dom(out / "summary.html")
-    students = {r.attrs["data-student"]: (r.attrs["data-status"], float(r.attrs["data-score"]), int(r.attrs["data-attempts"]))
-                for r in having(dom, "data-status") if r.tag == "tr"}
+    students = {
+        r.attrs["data-student"]: (r.attrs["data-status"], float(r.attrs["data-score"]), int(r.attrs["data-attempts"]))
+        for r in having(dom, "data-status")
+        if r.tag == "tr"
+    }
     assert students == {s: (row.status, row.score, row.attempts) for s, row in rows.items()}
     headline = {e.attrs["data-key"]: e.attrs["data-value"] for e in having(dom, "data-key")}
     assert (headline["students"], headline["graded"], headline["not_graded"], headline["full_marks"]) == ("40", "4", "36", "2")
     rates = {r.attrs["data-check"]: (int(r.attrs["data-passed"]), int(r.attrs["data-total"])) for r in having(dom, "data-check") if r.tag == "tr"}
-    assert rates == {check: (sum(c.passed for row in rows.values() for c in row.checks if c.id == check), 40)
-                     for check in ("model", "callback", "stopped_by_callback", "accuracy", "reference")}
+    assert rates == {
+        check: (sum(c.passed for row in rows.values() for c in row.checks if c.id == check), 40)
+        for check in ("model", "callback", "stopped_by_callback", "accuracy", "reference")
+    }
     assert not_blank(screenshot(out / "summary.html", tmp_path / "summary.png", "1000,3000"))
     abe = dump_dom(out / "reports" / "abe" / "report.html")
     assert [float(v) for v in having(abe, "data-series")[0].attrs["data-values"].split(",")] == [
-        round(v, 4) for v in report(out, "abe")["metrics"]["history"]["accuracy"]]
+        round(v, 4) for v in report(out, "abe")["metrics"]["history"]["accuracy"]
+    ]
 
 
 def free_port() -> int:
@@ -388,11 +403,21 @@ def dask_cluster():
 
     address = f"tcp://127.0.0.1:{free_port()}"
     python = [sys.executable, "-m"]
-    started = [subprocess.Popen([*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    started = [
+        subprocess.Popen(
+            [*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     for name in ("w1", "w2"):
-        started.append(subprocess.Popen([*python, "distributed.cli.dask_worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-                                         "--no-dashboard", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(
+            subprocess.Popen(
+                [*python, "distributed.cli.dask_worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard", "--name", name],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
     try:
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
@@ -408,7 +433,10 @@ def dask_cluster():
 def test_a_dask_cluster_grades_like_this_machine(tmp_path, dask_cluster):
     expected = quick_class(tmp_path / "class") | training_class(tmp_path / "class", ("pia",))
     assert run_batch(tmp_path / "class", tmp_path / "local") == cli.EXIT_OK
-    assert cli.main(["batch", str(tmp_path / "class"), "-a", ASSIGNMENT, "-o", str(tmp_path / "cluster"), "--cluster", dask_cluster, "--progress", "lines"]) == cli.EXIT_OK
+    assert (
+        cli.main(["batch", str(tmp_path / "class"), "-a", ASSIGNMENT, "-o", str(tmp_path / "cluster"), "--cluster", dask_cluster, "--progress", "lines"])
+        == cli.EXIT_OK
+    )
     assert_complete(tmp_path / "cluster", expected)
     local, cluster = gradebook_rows(tmp_path / "local"), gradebook_rows(tmp_path / "cluster")
 

@@ -23,8 +23,7 @@ HOSTILE = "`train_fashion_mnist` is not defined <img src=x onerror=\"document.ti
 def result(name: str, status: str = "", seconds: float = 0.0, message: str = "") -> dict:
     """A stored report.json, with another status, grading time or message."""
     report = stored(name)
-    return {**report, "status": status or report["status"], "duration_seconds": seconds or report["duration_seconds"],
-            "message": message or report["message"]}
+    return {**report, "status": status or report["status"], "duration_seconds": seconds or report["duration_seconds"], "message": message or report["message"]}
 
 
 CLASS = {  # student → the report their finished grading left
@@ -61,10 +60,19 @@ def page(folder: Path, assignment) -> str:
 
 def test_every_status_is_the_submissions_doing_or_the_graders():
     assert {status: ending(status.value) for status in Status} == {
-        Status.GRADED: Ending.GRADED, Status.INTERNAL: Ending.FAULT,
-        **{status: Ending.STOPPED for status in Status if status not in (Status.GRADED, Status.INTERNAL)}}
+        Status.GRADED: Ending.GRADED,
+        Status.INTERNAL: Ending.FAULT,
+        **{status: Ending.STOPPED for status in Status if status not in (Status.GRADED, Status.INTERNAL)},
+    }
     assert [ending(s) for s in ("graded", "error", "invalid", "timeout", "internal", "pending", "missing")] == [
-        Ending.GRADED, Ending.STOPPED, Ending.STOPPED, Ending.STOPPED, Ending.FAULT, Ending.PENDING, Ending.PENDING]
+        Ending.GRADED,
+        Ending.STOPPED,
+        Ending.STOPPED,
+        Ending.STOPPED,
+        Ending.FAULT,
+        Ending.PENDING,
+        Ending.PENDING,
+    ]
     assert tally(["error", "crashed", "internal"]) == {Ending.GRADED: 0, Ending.STOPPED: 2, Ending.FAULT: 1, Ending.PENDING: 0}
 
 
@@ -72,18 +80,30 @@ def test_the_summary_counts_the_submissions_stops_apart_from_the_graders_faults(
     dom = page(write_class(tmp_path, CLASS, running=("zed",)), assignment)
     headline = {element.attrs["data-key"]: element.attrs["data-value"] for element in having(dom, "data-key")}
     scores = [report["score"] for student, report in CLASS.items() if student != "cy"]  # a grader fault's 0 is no score
-    assert headline == {"students": "8", "graded": "3", "stopped": "3", "faults": "1", "pending": "1", "full_marks": "2",
-                        "mean": str(statistics.fmean(scores)), "median": str(statistics.median(scores))}
+    assert headline == {
+        "students": "8",
+        "graded": "3",
+        "stopped": "3",
+        "faults": "1",
+        "pending": "1",
+        "full_marks": "2",
+        "mean": str(statistics.fmean(scores)),
+        "median": str(statistics.median(scores)),
+    }
     bars = {bar.attrs["data-label"]: int(bar.attrs["data-count"]) for bar in having(dom, "data-count") if bar.tag == "g"}
     assert (bars["0–10"], bars["60–70"], bars["100"], sum(bars.values())) == (3, 1, 2, 6)  # cy's fault is no score of 0
     badges = {(span.text, span.attrs["data-ending"]) for span in having(dom, "data-ending") if span.tag == "span"}
-    assert badges == {("graded", "graded"), ("error", "stopped"), ("invalid", "stopped"), ("crashed", "stopped"),
-                      ("internal", "fault"), ("pending", "pending")}
+    assert badges == {("graded", "graded"), ("error", "stopped"), ("invalid", "stopped"), ("crashed", "stopped"), ("internal", "fault"), ("pending", "pending")}
     assert all(f"ending-{span.attrs['data-ending']}" in span.attrs["class"] for span in having(dom, "data-ending") if span.tag == "span")
     causes = [(cause.attrs["data-cause"], cause.attrs["data-ending"], int(cause.attrs["data-count"])) for cause in having(dom, "data-cause")]
     assert causes[0] == ("internal", "fault", 1)  # the operator's to fix: first
-    assert sorted(causes[1:]) == [("check:callback", "graded", 1), ("check:stopped_by_callback", "graded", 1),
-                                  ("crashed", "stopped", 1), ("error", "stopped", 1), ("invalid", "stopped", 1)]
+    assert sorted(causes[1:]) == [
+        ("check:callback", "graded", 1),
+        ("check:stopped_by_callback", "graded", 1),
+        ("crashed", "stopped", 1),
+        ("error", "stopped", 1),
+        ("invalid", "stopped", 1),
+    ]
     assert not_blank(screenshot(tmp_path / "summary.html", tmp_path / "summary.png", "1000,2600"))
 
 

@@ -52,11 +52,18 @@ CLASS = {  # student → submission: a class's mix of right and wrong, all of wh
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
+    )
     memory = next(int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {
-        "cpu": cpu, "cores": len(os.sched_getaffinity(0)), "memory_mb": memory, "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(), "tensorflow": metadata.version("tensorflow-cpu"), "keras": metadata.version("keras"),
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_mb": memory,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "tensorflow": metadata.version("tensorflow-cpu"),
+        "keras": metadata.version("keras"),
         "grader": metadata.version("grader"),
     }
 
@@ -135,24 +142,41 @@ def run(folder: Path, jobs: int) -> dict:
         rows = db.execute("SELECT s.student, a.status, a.score, a.wall_seconds FROM attempts a JOIN submissions s ON s.id = a.submission").fetchall()
     shutil.rmtree(out)
     slots = sum(row[3] for row in rows) / (jobs * wall)
-    print(f"--jobs {jobs}: {wall:.1f} s (batch cpu {ours:.0f} s = {ours / wall:.2f} cores; others' cpu {foreign:.0f} s;"
-          f" waited {waited:.1f} min for idle; slots busy {slots:.0%})", flush=True)
-    return {"jobs": jobs, "wall_seconds": round(wall, 2), "cpu_seconds": round(ours, 1), "foreign_cpu_seconds": round(foreign, 1),
-            "load_before": round(load, 2), "waited_minutes_for_idle": round(waited, 1), "slots_busy": round(slots, 3),
-            "submissions": {student: {"status": status, "score": score, "wall_seconds": seconds} for student, status, score, seconds in rows}}
+    print(
+        f"--jobs {jobs}: {wall:.1f} s (batch cpu {ours:.0f} s = {ours / wall:.2f} cores; others' cpu {foreign:.0f} s;"
+        f" waited {waited:.1f} min for idle; slots busy {slots:.0%})",
+        flush=True,
+    )
+    return {
+        "jobs": jobs,
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(ours, 1),
+        "foreign_cpu_seconds": round(foreign, 1),
+        "load_before": round(load, 2),
+        "waited_minutes_for_idle": round(waited, 1),
+        "slots_busy": round(slots, 3),
+        "submissions": {student: {"status": status, "score": score, "wall_seconds": seconds} for student, status, score, seconds in rows},
+    }
 
 
 def summarize(runs: list[dict], job_counts: list[int]) -> dict:
     cores = len(os.sched_getaffinity(0))
     clean = [r for r in runs if r["foreign_cpu_seconds"] <= 0.05 * r["wall_seconds"] * cores]
     counted = clean if all(any(r["jobs"] == jobs for r in clean) for jobs in job_counts) else runs
-    medians = {str(jobs): round(statistics.median(r["wall_seconds"] for r in counted if r["jobs"] == jobs), 2) for jobs in job_counts if any(r["jobs"] == jobs for r in counted)}
+    medians = {
+        str(jobs): round(statistics.median(r["wall_seconds"] for r in counted if r["jobs"] == jobs), 2)
+        for jobs in job_counts
+        if any(r["jobs"] == jobs for r in counted)
+    }
     base = medians.get(str(job_counts[0]))
     return {
-        "benchmark": "grader batch, 10 training submissions", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(), "submissions": {student: str(path.relative_to(ROOT)) for student, path in CLASS.items()},
+        "benchmark": "grader batch, 10 training submissions",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "submissions": {student: str(path.relative_to(ROOT)) for student, path in CLASS.items()},
         "medians_over": "undisturbed runs (others took under 5% of the CPU)" if counted is clean else "all runs (none undisturbed for some job count)",
-        "median_wall_seconds": medians, "speedup": {jobs: round(base / median, 2) for jobs, median in medians.items()} if base else {},
+        "median_wall_seconds": medians,
+        "speedup": {jobs: round(base / median, 2) for jobs, median in medians.items()} if base else {},
         "runs": runs,
     }
 

@@ -104,8 +104,9 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, flo
             (group / "cgroup.procs").write_text(str(os.getpid()))
 
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, preexec_fn=enter_group)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=enter_group
+    )
     peak = 0.0
     while process.poll() is None:
         peak = max(peak, tree_memory_mb(process.pid))
@@ -198,7 +199,9 @@ def summarise(samples: dict, repeats: int) -> dict:
 def machine() -> dict:
     from importlib import metadata
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
+    )
     memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
     return {
         "date": time.strftime("%Y-%m-%d"),

@@ -58,15 +58,25 @@ def measured(run) -> dict:
     busy, started = busy_seconds(), time.monotonic()
     seconds, details = run()
     wall = time.monotonic() - started
-    return {"seconds": round(seconds, 2), "waited_minutes_for_idle": round(waited, 1),
-            "machine_cpu_seconds": round(busy_seconds() - busy, 1), "wall_seconds": round(wall, 2), **details}
+    return {
+        "seconds": round(seconds, 2),
+        "waited_minutes_for_idle": round(waited, 1),
+        "machine_cpu_seconds": round(busy_seconds() - busy, 1),
+        "wall_seconds": round(wall, 2),
+        **details,
+    }
 
 
 def grade_once(path: Path) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as out:
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "grader", "grade", str(path), "-a", ASSIGNMENT, "-o", out, "--threads", "2"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "grader", "grade", str(path), "-a", ASSIGNMENT, "-o", out, "--threads", "2"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         seconds = time.monotonic() - started
         report = json.loads((Path(out) / "report.json").read_text())
     return seconds, {"score": report["score"], "grading_seconds": report["duration_seconds"]}
@@ -119,9 +129,13 @@ def overhead(scratch: Path, repeats: int) -> dict:
         chromium.close()
     medians = {way: round(statistics.median(run["seconds"] for run in found), 2) for way, found in runs.items()}
     beyond = {way: round(statistics.median(run["seconds"] - run["grading_seconds"] for run in found), 2) for way, found in runs.items()}
-    return {"median_seconds": medians, "median_seconds_beyond_grading": beyond,
-            "overhead_seconds": {way: round(beyond[way] - beyond["grade"], 2) for way in ("api", "browser")},
-            "overhead_of_medians_seconds": {way: round(medians[way] - medians["grade"], 2) for way in ("api", "browser")}, "runs": runs}
+    return {
+        "median_seconds": medians,
+        "median_seconds_beyond_grading": beyond,
+        "overhead_seconds": {way: round(beyond[way] - beyond["grade"], 2) for way in ("api", "browser")},
+        "overhead_of_medians_seconds": {way: round(medians[way] - medians["grade"], 2) for way in ("api", "browser")},
+        "runs": runs,
+    }
 
 
 def throughput(scratch: Path, students: int, batch_only: bool = False) -> dict:
@@ -149,8 +163,13 @@ def throughput(scratch: Path, students: int, batch_only: bool = False) -> dict:
             shutil.copy(path, files / "class" / path.stem / path.name)
         out = scratch / "throughput" / "batch"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "grader", "batch", str(files / "class"), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2",
-                        "--progress", "lines"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "grader", "batch", str(files / "class"), "-a", ASSIGNMENT, "-o", str(out), "--jobs", "2", "--progress", "lines"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         seconds = time.monotonic() - started
         return seconds, {"handins": len(others), "per_minute": round(60 * len(others) / seconds, 2)}
 
@@ -158,8 +177,14 @@ def throughput(scratch: Path, students: int, batch_only: bool = False) -> dict:
         return {"batch": measured(batch)}
     served, batched = measured(serve), measured(batch)
     print({"serve": served["seconds"], "batch": batched["seconds"]}, flush=True)
-    return {"handins": len(work), "students": students, "jobs": 2, "serve": served, "batch": batched,
-            "serve_over_batch": round(served["seconds"] / batched["seconds"], 3)}
+    return {
+        "handins": len(work),
+        "students": students,
+        "jobs": 2,
+        "serve": served,
+        "batch": batched,
+        "serve_over_batch": round(served["seconds"] / batched["seconds"], 3),
+    }
 
 
 def main() -> None:
@@ -182,15 +207,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-service-") as scratch:
         one = overhead(Path(scratch), arguments.repeats)
         many = throughput(Path(scratch), arguments.students)
-    result = {"benchmark": "grader serve: overhead over grader grade for one hand-in; throughput for 20",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-              "submission": str(FAST.relative_to(ROOT)), "overhead_seconds": one["overhead_seconds"],
-              "throughput_per_minute": many["serve"]["per_minute"], "overhead": one, "throughput": many}
+    result = {
+        "benchmark": "grader serve: overhead over grader grade for one hand-in; throughput for 20",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "submission": str(FAST.relative_to(ROOT)),
+        "overhead_seconds": one["overhead_seconds"],
+        "throughput_per_minute": many["serve"]["per_minute"],
+        "overhead": one,
+        "throughput": many,
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({"overhead_seconds": one["overhead_seconds"], "median_seconds": one["median_seconds"],
-                      "throughput": {"serve_seconds": many["serve"]["seconds"], "batch_seconds": many["batch"]["seconds"],
-                                     "per_minute": many["serve"]["per_minute"]}}))
+    print(
+        json.dumps(
+            {
+                "overhead_seconds": one["overhead_seconds"],
+                "median_seconds": one["median_seconds"],
+                "throughput": {"serve_seconds": many["serve"]["seconds"], "batch_seconds": many["batch"]["seconds"], "per_minute": many["serve"]["per_minute"]},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,25 +28,60 @@ NAMES = Names("create_and_compile_model", "EarlyStoppingCallback", "train_fashio
 ACCURACY_088 = StopCondition("accuracy", ">=", 0.88)
 LOSS_04 = StopCondition("loss", "<", 0.4)
 FASHION = DatasetFacts("Fashion MNIST", (28, 28), 10)
-UNTRAINED = ModelFacts(True, params=101770, output_shape=(None, 10), call_shape=(2, 10), probabilities=True, compiled=True,
-                       loss="sparse_categorical_crossentropy", metrics=("keras:accuracy",), optimizer_steps=0, held_out_accuracy=0.09)
-GOOD_FIT = Fit(context="training", model=1, optimizer=2, epochs_requested=10, epochs_run=4, initial_epoch=0, steps_per_epoch=1875,
-               steps_after_epoch=(1875, 3750, 5625, 7500),
-               history={"accuracy": (0.82, 0.86, 0.875, 0.886), "loss": (0.5, 0.4, 0.35, 0.3)},
-               callbacks=("EarlyStoppingCallback",), student_callbacks=("EarlyStoppingCallback",),
-               stop=Stop("EarlyStoppingCallback", True, 4, "on_epoch_end"), x_shape=(60000, 28, 28), x_max=1.0, error=None, finished=True)
+UNTRAINED = ModelFacts(
+    True,
+    params=101770,
+    output_shape=(None, 10),
+    call_shape=(2, 10),
+    probabilities=True,
+    compiled=True,
+    loss="sparse_categorical_crossentropy",
+    metrics=("keras:accuracy",),
+    optimizer_steps=0,
+    held_out_accuracy=0.09,
+)
+GOOD_FIT = Fit(
+    context="training",
+    model=1,
+    optimizer=2,
+    epochs_requested=10,
+    epochs_run=4,
+    initial_epoch=0,
+    steps_per_epoch=1875,
+    steps_after_epoch=(1875, 3750, 5625, 7500),
+    history={"accuracy": (0.82, 0.86, 0.875, 0.886), "loss": (0.5, 0.4, 0.35, 0.3)},
+    callbacks=("EarlyStoppingCallback",),
+    student_callbacks=("EarlyStoppingCallback",),
+    stop=Stop("EarlyStoppingCallback", True, 4, "on_epoch_end"),
+    x_shape=(60000, 28, 28),
+    x_max=1.0,
+    error=None,
+    finished=True,
+)
 TRAINED = replace(UNTRAINED, optimizer_steps=7500, held_out_accuracy=0.866, train_accuracy=0.892, train_loss=0.29)
-DRAWN = (CallbackCase("a", ({"accuracy": 0.80}, {"accuracy": 0.885}), 0, 2),
-         CallbackCase("b", ({"accuracy": 0.86}, {"accuracy": 0.877}), 3, None),
-         CallbackCase("replay", tuple({"accuracy": value} for value in GOOD_FIT.history["accuracy"]), 0, 4, replay=True))
+DRAWN = (
+    CallbackCase("a", ({"accuracy": 0.80}, {"accuracy": 0.885}), 0, 2),
+    CallbackCase("b", ({"accuracy": 0.86}, {"accuracy": 0.877}), 3, None),
+    CallbackCase("replay", tuple({"accuracy": value} for value in GOOD_FIT.history["accuracy"]), 0, 4, replay=True),
+)
 GOOD_TRIAL = CallbackTrial("EarlyStoppingCallback", DRAWN, {"a": CallbackAnswer("a", 2), "b": CallbackAnswer("b", None), "replay": CallbackAnswer("replay", 4)})
 
 
 def context(**changes) -> Context:
-    base = Context(names=NAMES, dataset=FASHION, lesson=False, reached=("execution", "training"),
-                   builder=Builder("create_and_compile_model", None, "Sequential", True, True),
-                   untrained_model=UNTRAINED, training=Training((GOOD_FIT,), 0, None, True), trained_model=TRAINED, callback=GOOD_TRIAL,
-                   condition=ACCURACY_088, max_epochs=10, reference_accuracy=0.8654)
+    base = Context(
+        names=NAMES,
+        dataset=FASHION,
+        lesson=False,
+        reached=("execution", "training"),
+        builder=Builder("create_and_compile_model", None, "Sequential", True, True),
+        untrained_model=UNTRAINED,
+        training=Training((GOOD_FIT,), 0, None, True),
+        trained_model=TRAINED,
+        callback=GOOD_TRIAL,
+        condition=ACCURACY_088,
+        max_epochs=10,
+        reference_accuracy=0.8654,
+    )
     return replace(base, **changes)
 
 
@@ -76,18 +111,21 @@ def test_every_built_in_reason_has_words():
     assert reasons and reasons <= set(TEMPLATES)
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"builder": None}, "could not be checked"),
-    ({"untrained_model": replace(UNTRAINED, call_error="ValueError: expected (None, 784)")}, "keras.Input(shape=(28, 28))"),
-    ({"untrained_model": replace(UNTRAINED, call_shape=(2, 5))}, "Dense(10, activation='softmax')"),
-    ({"untrained_model": replace(UNTRAINED, probabilities=False)}, "not probabilities"),
-    ({"untrained_model": replace(UNTRAINED, compiled=False)}, "not compiled"),
-    ({"untrained_model": replace(UNTRAINED, metrics=())}, "metrics=['accuracy']"),
-    ({"untrained_model": replace(UNTRAINED, metrics=("custom:accuracy:Inflated",))}, "metric of its own"),
-    ({"untrained_model": replace(UNTRAINED, optimizer_steps=1875)}, "already trained"),
-    ({"untrained_model": replace(UNTRAINED, held_out_accuracy=0.8)}, "without trained weights"),
-    ({"untrained_model": ModelFacts(False, "Could not locate class 'MyLayer'")}, "no custom layer classes"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"builder": None}, "could not be checked"),
+        ({"untrained_model": replace(UNTRAINED, call_error="ValueError: expected (None, 784)")}, "keras.Input(shape=(28, 28))"),
+        ({"untrained_model": replace(UNTRAINED, call_shape=(2, 5))}, "Dense(10, activation='softmax')"),
+        ({"untrained_model": replace(UNTRAINED, probabilities=False)}, "not probabilities"),
+        ({"untrained_model": replace(UNTRAINED, compiled=False)}, "not compiled"),
+        ({"untrained_model": replace(UNTRAINED, metrics=())}, "metrics=['accuracy']"),
+        ({"untrained_model": replace(UNTRAINED, metrics=("custom:accuracy:Inflated",))}, "metric of its own"),
+        ({"untrained_model": replace(UNTRAINED, optimizer_steps=1875)}, "already trained"),
+        ({"untrained_model": replace(UNTRAINED, held_out_accuracy=0.8)}, "without trained weights"),
+        ({"untrained_model": ModelFacts(False, "Could not locate class 'MyLayer'")}, "no custom layer classes"),
+    ],
+)
 def test_model_check_explains_each_fault(change, expected):
     found = verdict("model", **change)
     assert not found.passed and expected in render(found)
@@ -128,14 +166,17 @@ def test_a_class_not_found_alone_fails_with_its_name():
     assert "No callback class of yours" in words("callback", callback=CallbackTrial(None, DRAWN, {}, problem="no_class"), lesson=True)
 
 
-@pytest.mark.parametrize("fit, expected", [
-    (replace(GOOD_FIT, stop=None, epochs_run=10), "the epoch limit ended it"),
-    (replace(GOOD_FIT, stop=Stop("EarlyStopping", False, 4, "on_epoch_end")), "not by your own"),
-    (replace(GOOD_FIT, stop=Stop("EarlyStoppingCallback", True, 4, "on_train_batch_end")), "on_epoch_end"),
-    (replace(GOOD_FIT, history={"accuracy": (0.82, 0.881, 0.885, 0.886)}), "first held in epoch 2"),
-    (replace(GOOD_FIT, callbacks=()), "was not given"),
-    (replace(GOOD_FIT, error="InvalidArgumentError: Received a label value of 9"), "Training failed inside model.fit"),
-])
+@pytest.mark.parametrize(
+    "fit, expected",
+    [
+        (replace(GOOD_FIT, stop=None, epochs_run=10), "the epoch limit ended it"),
+        (replace(GOOD_FIT, stop=Stop("EarlyStopping", False, 4, "on_epoch_end")), "not by your own"),
+        (replace(GOOD_FIT, stop=Stop("EarlyStoppingCallback", True, 4, "on_train_batch_end")), "on_epoch_end"),
+        (replace(GOOD_FIT, history={"accuracy": (0.82, 0.881, 0.885, 0.886)}), "first held in epoch 2"),
+        (replace(GOOD_FIT, callbacks=()), "was not given"),
+        (replace(GOOD_FIT, error="InvalidArgumentError: Received a label value of 9"), "Training failed inside model.fit"),
+    ],
+)
 def test_stopped_by_callback_fails_for_each_other_ending(fit, expected):
     found = verdict("stopped_by_callback", training=Training((fit,), 0, None, True))
     assert not found.passed and expected in render(found)
@@ -150,8 +191,7 @@ def test_epochs_requested_beyond_the_limit_only_count_when_strict():
 
 def test_two_fits_of_the_graded_model_count_together():
     first = replace(GOOD_FIT, epochs_requested=10, epochs_run=10, stop=None, history={"accuracy": (0.8,) * 10})
-    second = replace(GOOD_FIT, epochs_requested=10, epochs_run=1, stop=Stop("EarlyStoppingCallback", True, 1, "on_epoch_end"),
-                     history={"accuracy": (0.9,)})
+    second = replace(GOOD_FIT, epochs_requested=10, epochs_run=1, stop=Stop("EarlyStoppingCallback", True, 1, "on_epoch_end"), history={"accuracy": (0.9,)})
     found = verdict("stopped_by_callback", training=Training((first, second), 1, None, True))
     assert not found.passed and found.reason == "stop.too_many_epochs" and "11 epochs in 2" in render(found)
 

@@ -47,17 +47,22 @@ def test_lateness_follows_the_policy(tmp_path):
 def test_folders_and_export_choices_have_defaults_and_can_be_set(tmp_path):
     course = load(tmp_path, BASE)
     assert (course.handins_of("fashion_mnist_callback"), course.batch_of("fashion_mnist_callback")) == (
-        tmp_path.resolve() / "handins" / "fashion_mnist_callback", tmp_path.resolve() / "grades" / "fashion_mnist_callback")
+        tmp_path.resolve() / "handins" / "fashion_mnist_callback",
+        tmp_path.resolve() / "grades" / "fashion_mnist_callback",
+    )
     assert (course.missing, course.canvas_id_column, course.spec_source("fashion_mnist_callback")) == ("empty", "SIS User ID", "fashion_mnist_callback")
     changed = load(tmp_path, BASE.replace('title = "Week"', 'title = "Week"\ngrades = "marks"') + '[export]\nmissing = "zero"\n')
     assert (changed.missing, changed.batch_of("fashion_mnist_callback").parent.name) == ("zero", "marks")
 
 
-@pytest.mark.parametrize("extra, key", [
-    ('[export]\nmissing = "blank"\n', "export.missing"),
-    ('[export]\ncanvas_id_column = "Email"\n', "export.canvas_id_column"),
-    ("canvas_id = -3\n", "assignments[0].canvas_id"),
-])
+@pytest.mark.parametrize(
+    "extra, key",
+    [
+        ('[export]\nmissing = "blank"\n', "export.missing"),
+        ('[export]\ncanvas_id_column = "Email"\n', "export.canvas_id_column"),
+        ("canvas_id = -3\n", "assignments[0].canvas_id"),
+    ],
+)
 def test_a_wrong_value_names_its_key(tmp_path, extra, key):
     with pytest.raises(CourseError, match=rf"\[{key.replace('[', '.').replace(']', '.')}\]"):
         load(tmp_path, BASE + extra)

@@ -29,8 +29,24 @@ def week(tmp_path_factory):
     course = write_course(tmp_path_factory.mktemp("week") / "course")
     assert run("roster", "import", str(course / "lms_roster.csv"), "--course", str(course)) == cli.EXIT_OK
     assert run("batch", "--course", str(course), "-a", ASSIGNMENT, "--jobs", "2", "--progress", "lines") == cli.EXIT_OK
-    assert run("adjust", "ana", ASSIGNMENT, "--check", "accuracy", "--points", "10", "--comment", "=SUM(A1) model saved by hand",
-               "--course", str(course), "--by", "ta-lin") == cli.EXIT_OK
+    assert (
+        run(
+            "adjust",
+            "ana",
+            ASSIGNMENT,
+            "--check",
+            "accuracy",
+            "--points",
+            "10",
+            "--comment",
+            "=SUM(A1) model saved by hand",
+            "--course",
+            str(course),
+            "--by",
+            "ta-lin",
+        )
+        == cli.EXIT_OK
+    )
     assert run("batch", "--course", str(course), "-a", ASSIGNMENT, "--jobs", "2", "--progress", "lines", "--regrade") == cli.EXIT_OK
     batch = course / "grades" / ASSIGNMENT
     assert run("similarity", str(batch), "--course", str(course)) == cli.EXIT_OK

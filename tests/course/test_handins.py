@@ -29,7 +29,7 @@ def test_the_manifest_wins_over_the_mtime_and_a_file_inside_does_not_count(tmp_p
     os.utime(folder / "ana" / "work.ipynb", (0, 0))  # a student's archive could set this: it is not read
     os.utime(folder / "ana", (1_790_000_000, 1_790_000_000))
     os.utime(folder / "bo.ipynb", (1_790_000_000, 1_790_000_000))
-    manifest_path(folder).write_text("SIS User ID,Last modified (submission)\nbo,\"Tuesday, 10 November 2026, 1:59 AM\"\n")
+    manifest_path(folder).write_text('SIS User ID,Last modified (submission)\nbo,"Tuesday, 10 November 2026, 1:59 AM"\n')
     entries = [SimpleNamespace(student="ana", source=folder / "ana"), SimpleNamespace(student="bo", source=folder / "bo.ipynb")]
     assert hand_in_times(folder, entries) == {"ana": "2026-09-21T14:13:20+00:00", "bo": "2026-11-10T01:59:00+00:00"}
     assert manifest_path(folder) == tmp_path / "handins" / "week2.submitted_at.csv"

@@ -38,12 +38,15 @@ canvas_id = 48213
 
 def course_with(tmp_path: Path, missing: str = "empty", column: str = "SIS User ID"):
     (tmp_path / "course.toml").write_text(TOML.format(missing=missing, column=column))
-    (tmp_path / "roster.csv").write_text("id,name,email,section\nana,\"Lovelace, Ada\",ana@example.org,A\nbo,=Bo,bo@example.org,B\ncy,Cy,cy@example.org,\n")
+    (tmp_path / "roster.csv").write_text('id,name,email,section\nana,"Lovelace, Ada",ana@example.org,A\nbo,=Bo,bo@example.org,B\ncy,Cy,cy@example.org,\n')
     batch = tmp_path / "grades" / "fashion_mnist_callback"
     batch.mkdir(parents=True)
     with Gradebook(batch / FILE) as book:
         book.claim("fashion_mnist_callback")
-        ids = book.register([entry("ana"), entry("bo"), entry("zed")], {"ana": "2026-11-09T20:00:00+00:00", "bo": "2026-11-10T12:00:00+00:00", "zed": "2026-11-09T10:00:00+00:00"})
+        ids = book.register(
+            [entry("ana"), entry("bo"), entry("zed")],
+            {"ana": "2026-11-09T20:00:00+00:00", "bo": "2026-11-10T12:00:00+00:00", "zed": "2026-11-09T10:00:00+00:00"},
+        )
         grade(book, ids["ana"], stored("stops_at_epoch_limit"))  # 60
         grade(book, ids["bo"], stored("stops_at_epoch_limit"))  # 60, 12 h late: -10 %
         grade(book, ids["zed"], stored("passes_as_module"))  # not on the roster
@@ -89,7 +92,12 @@ def test_moodle_follows_its_export_layout_with_feedback_and_missing_as_zero(tmp_
 def test_a_course_export_writes_each_assignment_and_both_lms_files(tmp_path):
     exported = export_course(course_with(tmp_path))
     names = sorted(str(path.relative_to(exported.folder)) for path in exported.paths())
-    assert names == ["canvas.csv", "fashion_mnist_callback/gradebook.csv", "fashion_mnist_callback/gradescope",
-                     "fashion_mnist_callback/junit.xml", "moodle.csv"]
+    assert names == [
+        "canvas.csv",
+        "fashion_mnist_callback/gradebook.csv",
+        "fashion_mnist_callback/gradescope",
+        "fashion_mnist_callback/junit.xml",
+        "moodle.csv",
+    ]
     rows = {row["student"]: row for row in csv.DictReader((exported.folder / "fashion_mnist_callback" / "gradebook.csv").open(newline=""))}
     assert (rows["cy"]["status"], rows["zed"]["rostered"], rows["bo"]["name"], rows["bo"]["final"]) == ("missing", "false", "'=Bo", "54")

@@ -17,8 +17,15 @@ from conftest import ROOT, SUBMISSIONS
 
 MODULES = Path(__file__).parent / "submissions"
 STARTER = ROOT / "assignments" / "fashion_mnist_callback" / "starter.ipynb"
-CLASS = {"ana": MODULES / "sequential_list.py", "bo": MODULES / "near_copy.py", "cy": MODULES / "original.py",
-         "jo": STARTER, "kim": STARTER, "lee": MODULES / "functional_api.py", "hal": SUBMISSIONS / "empty.ipynb"}
+CLASS = {
+    "ana": MODULES / "sequential_list.py",
+    "bo": MODULES / "near_copy.py",
+    "cy": MODULES / "original.py",
+    "jo": STARTER,
+    "kim": STARTER,
+    "lee": MODULES / "functional_api.py",
+    "hal": SUBMISSIONS / "empty.ipynb",
+}
 
 
 def graded_class(tmp_path: Path) -> Path:

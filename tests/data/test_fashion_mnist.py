@@ -78,8 +78,7 @@ def serve(monkeypatch):
             requests.append(self.path)
 
     def start(directory: Path) -> str:
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}/"
@@ -92,6 +91,7 @@ def serve(monkeypatch):
 
 
 # --- constants -------------------------------------------------------------------------
+
 
 def test_file_list_and_mirror_match_keras_source():
     spec = importlib.util.find_spec("keras")  # read the source: importing keras is slow
@@ -111,6 +111,7 @@ def test_debian_copy_is_the_official_file_with_a_rewritten_gzip_header(name):
 
 
 # --- locate / search_path --------------------------------------------------------------
+
 
 def test_search_path_order(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path / "data"))
@@ -169,11 +170,11 @@ def test_status_reports_source_hashes_and_cache(tmp_path, monkeypatch):
 
 # --- decoded / load ---------------------------------------------------------------------
 
+
 def test_decoded_arrays(shared_cache):
     _, paths = shared_cache
     (x_train, y_train), (x_test, y_test) = (datasets.load(s, paths) for s in ("train", "test"))
-    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == (
-        (60000, 28, 28), (60000,), (10000, 28, 28), (10000,))
+    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,))
     assert all(a.dtype == np.uint8 and isinstance(a, np.memmap) for a in (x_train, y_train, x_test, y_test))
     assert not x_train.flags.writeable
     assert y_train[0] == 9 and y_test[0] == 9
@@ -216,11 +217,14 @@ def test_truncated_gz_names_the_file(tmp_path):
     assert list((tmp_path / "cache" / "fashion-mnist").iterdir()) == []  # nothing half-built
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda idx: b"\x00\x00\x08\x03" + idx[4:], "idx header"),  # labels claiming to be images
-    (lambda idx: idx[:-1], "data bytes"),
-    (lambda idx: idx[:100] + bytes([(idx[100] + 1) % 10]) + idx[101:], "content differs"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda idx: b"\x00\x00\x08\x03" + idx[4:], "idx header"),  # labels claiming to be images
+        (lambda idx: idx[:-1], "data bytes"),
+        (lambda idx: idx[:100] + bytes([(idx[100] + 1) % 10]) + idx[101:], "content differs"),
+    ],
+)
 def test_valid_gzip_with_wrong_content_is_rejected(tmp_path, damage, expected):
     data = link_tree(tmp_path / "data", [n for n in FILES if n != FILES[1]])
     (data / FILES[1]).write_bytes(gzip.compress(damage(gzip.decompress((DEBIAN / FILES[1]).read_bytes()))))
@@ -229,6 +233,7 @@ def test_valid_gzip_with_wrong_content_is_rejected(tmp_path, damage, expected):
 
 
 # --- fetch ------------------------------------------------------------------------------
+
 
 def test_fetch_downloads_verifies_and_skips_valid_files(tmp_path, serve, official_dir):
     mirror = serve(official_dir)
@@ -272,6 +277,7 @@ def test_fetch_network_failures_name_the_cause(tmp_path, serve):
 
 # --- Keras cache contract -----------------------------------------------------------------
 
+
 def test_keras_cache_mounts_resolve_symlinks(tmp_path):
     expected = [(DEBIAN, KERAS_HOME_GUEST), (DEBIAN, KERAS_TMP_GUEST)]
     assert datasets.keras_cache_mounts(DataSource(DEBIAN, datasets.ORIGIN_DEBIAN)) == expected
@@ -288,10 +294,10 @@ def test_keras_cache_mounts_resolve_symlinks(tmp_path):
 def run_keras(home: Path, code: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("KERAS_HOME", "no_proxy", "NO_PROXY")}
     offline = "http://127.0.0.1:9"  # the discard port: any download attempt fails at once
-    env.update(HOME=str(home), https_proxy=offline, http_proxy=offline, HTTPS_PROXY=offline,
-               HTTP_PROXY=offline, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=home, capture_output=True,
-                          text=True, timeout=300)
+    env.update(
+        HOME=str(home), https_proxy=offline, http_proxy=offline, HTTPS_PROXY=offline, HTTP_PROXY=offline, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES=""
+    )
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=home, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
@@ -300,15 +306,17 @@ def test_keras_load_data_uses_the_mounted_files_offline(tmp_path, shared_cache):
     home.mkdir()
     for host, guest in datasets.keras_cache_mounts(datasets.locate()):
         if guest.startswith(datasets.SANDBOX_HOME + "/"):  # /tmp/.keras is shared: not touched here
-            local = home / guest[len(datasets.SANDBOX_HOME) + 1:]
+            local = home / guest[len(datasets.SANDBOX_HOME) + 1 :]
             local.parent.mkdir(parents=True, exist_ok=True)
             local.symlink_to(host)
-    code = ("import hashlib, keras, tensorflow as tf\n"
-            "(a, b), (c, d) = keras.datasets.fashion_mnist.load_data()\n"
-            "print(a.shape, c.shape)\n"
-            "print(hashlib.sha256(b''.join(x.tobytes() for x in (a, b, c, d))).hexdigest())\n"
-            "(a2, b2), (c2, d2) = tf.keras.datasets.fashion_mnist.load_data()\n"
-            "print((a2 == a).all() and (b2 == b).all() and (c2 == c).all() and (d2 == d).all())\n")
+    code = (
+        "import hashlib, keras, tensorflow as tf\n"
+        "(a, b), (c, d) = keras.datasets.fashion_mnist.load_data()\n"
+        "print(a.shape, c.shape)\n"
+        "print(hashlib.sha256(b''.join(x.tobytes() for x in (a, b, c, d))).hexdigest())\n"
+        "(a2, b2), (c2, d2) = tf.keras.datasets.fashion_mnist.load_data()\n"
+        "print((a2 == a).all() and (b2 == b).all() and (c2 == c).all() and (d2 == d).all())\n"
+    )
     result = run_keras(home, code)
     assert result.returncode == 0, result.stderr[-3000:]
     arrays = [datasets.load(s, shared_cache[1]) for s in ("train", "test")]

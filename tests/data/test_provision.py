@@ -68,9 +68,16 @@ def test_without_a_sandbox_the_files_are_linked_into_the_home_folder(tmp_path, m
 def test_an_assignment_brings_a_dataset_of_another_shape(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
     generator = np.random.default_rng(0)
-    np.savez(tmp_path / "colour.npz", x_train=generator.integers(0, 255, (300, 32, 32, 3), dtype=np.uint8), y_train=generator.integers(0, 5, 300, dtype=np.uint8),
-             x_test=generator.integers(0, 255, (100, 32, 32, 3), dtype=np.uint8), y_test=generator.integers(0, 5, 100, dtype=np.uint8))
-    (tmp_path / "dataset.py").write_text('from grader.data import NpzDataset\n\nDATASET = NpzDataset("colour", "Colour squares", "colour.npz", (32, 32, 3), 5)\n')
+    np.savez(
+        tmp_path / "colour.npz",
+        x_train=generator.integers(0, 255, (300, 32, 32, 3), dtype=np.uint8),
+        y_train=generator.integers(0, 5, 300, dtype=np.uint8),
+        x_test=generator.integers(0, 255, (100, 32, 32, 3), dtype=np.uint8),
+        y_test=generator.integers(0, 5, 100, dtype=np.uint8),
+    )
+    (tmp_path / "dataset.py").write_text(
+        'from grader.data import NpzDataset\n\nDATASET = NpzDataset("colour", "Colour squares", "colour.npz", (32, 32, 3), 5)\n'
+    )
     given = provision.provide(DataSpec("colour", True, ("data/colour.npz",)), tmp_path)
     assert (given.dataset.image_shape, given.dataset.classes, given.dataset.pixels) == ((32, 32, 3), 5, 3072)
     assert load("test", given.served)[0].shape == (100, 32, 32, 3) and _rows(load("test", given.served)[0]) <= _rows(load("train", given.real)[0])

@@ -42,9 +42,14 @@ def simulated_run(tmp_path: Path, archive: Path, *files: Path) -> dict:
         os.chmod(root / "source" / member.filename, member.external_attr >> 16 & 0o777)
     for path in files:
         shutil.copy(path, root / "submission" / path.name)
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "GRADER_AUTOGRADER_ROOT": str(root),
-           "GRADER_PYTHON": sys.executable, "PYTHONPATH": str(root / "source" / "grader"),
-           "GRADER_CACHE_DIR": os.environ.get("GRADER_CACHE_DIR", str(Path.home() / ".cache" / "grader"))}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "GRADER_AUTOGRADER_ROOT": str(root),
+        "GRADER_PYTHON": sys.executable,
+        "PYTHONPATH": str(root / "source" / "grader"),
+        "GRADER_CACHE_DIR": os.environ.get("GRADER_CACHE_DIR", str(Path.home() / ".cache" / "grader")),
+    }
     done = subprocess.run([str(root / "source" / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
@@ -60,13 +65,19 @@ def test_the_zip_holds_the_scripts_the_config_and_the_graders_source(tmp_path):
         setup = unzipped.read("setup.sh").decode()
     for name in ("setup.sh", "run_autograder"):
         assert members[name].external_attr >> 16 & stat.S_IXUSR, name
-    for name in ("grader/pyproject.toml", "grader/README.md", "grader/grader/gradescope/run.py", "grader/grader/harness/run_submission.py",
-                 "grader/assignments/fashion_mnist_callback/assignment.toml", "grader/reference/fashion_mnist_callback/solution.ipynb"):
+    for name in (
+        "grader/pyproject.toml",
+        "grader/README.md",
+        "grader/grader/gradescope/run.py",
+        "grader/grader/harness/run_submission.py",
+        "grader/assignments/fashion_mnist_callback/assignment.toml",
+        "grader/reference/fashion_mnist_callback/solution.ipynb",
+    ):
         assert name in members, name
     assert not [name for name in members if "__pycache__" in name or "/examples/" in name or name.startswith("grader/assignments/mnist")]
     assert config == {"assignment": "fashion_mnist_callback", "sandbox": "auto", "overrides": {"threshold": "0.9"}}
     assert "apt-get install -y -qq bubblewrap" in setup and 'bin/pip" install --quiet -e "$ROOT/source/grader"' in setup
-    assert "grader\" data fetch fashion_mnist" in setup and "--warm" in setup
+    assert 'grader" data fetch fashion_mnist' in setup and "--warm" in setup
     (tmp_path / "setup.sh").write_text(setup)
     assert subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")]).returncode == 0
 

@@ -30,8 +30,24 @@ def test_every_draw_holds_near_and_far_cases_on_both_sides_and_differs_each_time
 
 
 def test_the_run_is_replayed_with_the_stop_it_claims():
-    fit = Fit("training", 1, 2, 10, 3, 0, 1875, (1875, 3750, 5625), {"accuracy": (0.8, 0.86, 0.885)}, ("Cb", "Another"), ("Cb", "Another"),
-              Stop("Cb", True, 3, "on_epoch_end"), None, None, None, True)
+    fit = Fit(
+        "training",
+        1,
+        2,
+        10,
+        3,
+        0,
+        1875,
+        (1875, 3750, 5625),
+        {"accuracy": (0.8, 0.86, 0.885)},
+        ("Cb", "Another"),
+        ("Cb", "Another"),
+        Stop("Cb", True, 3, "on_epoch_end"),
+        None,
+        None,
+        None,
+        True,
+    )
     case = callback_trial.replay(Training((fit,), 0, None, True), StopCondition("accuracy", ">=", 0.88), "Cb")
     assert case.replay and case.expected_stop == 3 and [logs["accuracy"] for logs in case.logs] == [0.8, 0.86, 0.885]
     other = callback_trial.replay(Training((fit,), 0, None, True), StopCondition("accuracy", ">=", 0.88), "Another")

@@ -32,8 +32,17 @@ def test_form_json_for_the_evaluation_process():
 
 
 def test_measurements_are_read_and_anything_odd_dropped():
-    facts = model_facts({"loaded": True, "params": 10, "held_out_accuracy": 0.9, "train_accuracy": 0.95, "train_loss": 0.21,
-                         "optimizer_steps": 7500, "metrics": ["keras:accuracy"]})
+    facts = model_facts(
+        {
+            "loaded": True,
+            "params": 10,
+            "held_out_accuracy": 0.9,
+            "train_accuracy": 0.95,
+            "train_loss": 0.21,
+            "optimizer_steps": 7500,
+            "metrics": ["keras:accuracy"],
+        }
+    )
     assert facts.train_metric("loss") == 0.21 and facts.train_metric("accuracy") == 0.95 and facts.optimizer_steps == 7500
     assert facts.has_keras_metric("accuracy") and not facts.has_custom_metric("accuracy")
     assert model_facts({"loaded": True, "held_out_accuracy": 0.9, "train_loss": -1}).train_loss is None

@@ -55,15 +55,26 @@ def test_a_valid_file_becomes_typed_observations(tmp_path):
 
 
 def test_a_syntax_error_or_a_slow_translation_is_read_from_the_translation_phase():
-    syntax = parse({"schema": 2, "phases": ["started", "translation"],
-                    "translation": {"syntax_error": {"type": "SyntaxError", "message": "invalid syntax", "file": "<cell 7>", "line": 9}}})
+    syntax = parse(
+        {
+            "schema": 2,
+            "phases": ["started", "translation"],
+            "translation": {"syntax_error": {"type": "SyntaxError", "message": "invalid syntax", "file": "<cell 7>", "line": 9}},
+        }
+    )
     assert syntax.translation_error.line == 9 and syntax.execution_error is None
     assert parse({"schema": 2, "phases": ["translation"], "translation": {"too_slow": 20}}).translation_too_slow == 20
 
 
 def test_cells_passed_over_keep_their_cell_and_line():
-    data = {**VALID, "execution": {"cells_run": 9, "missing_names": [], "cell_errors": [
-        {"cell": 4, "error": {"type": "ValueError", "message": "bad shape", "file": "<cell 4>", "line": 2, "text": "model.fit(x)"}}]}}
+    data = {
+        **VALID,
+        "execution": {
+            "cells_run": 9,
+            "missing_names": [],
+            "cell_errors": [{"cell": 4, "error": {"type": "ValueError", "message": "bad shape", "file": "<cell 4>", "line": 2, "text": "model.fit(x)"}}],
+        },
+    }
     (entry,) = parse(data).cell_errors
     assert entry.cell == 4 and entry.error.line == 2 and entry.error.type == "ValueError"
 

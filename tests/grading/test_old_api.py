@@ -42,8 +42,12 @@ def test_each_old_idiom_is_found_at_its_cell_and_line(tmp_path, line, advice):
 
 
 def test_current_code_and_comments_raise_nothing(tmp_path):
-    submission = notebook(tmp_path, "if logs.get('accuracy') >= 0.98:  # TF1 used logs.get('acc')\n    pass",
-                          "opt = tf.keras.optimizers.Adam(learning_rate=0.001)", "# model.fit_generator(gen)")
+    submission = notebook(
+        tmp_path,
+        "if logs.get('accuracy') >= 0.98:  # TF1 used logs.get('acc')\n    pass",
+        "opt = tf.keras.optimizers.Adam(learning_rate=0.001)",
+        "# model.fit_generator(gen)",
+    )
     assert legacy_api.scan(submission) == ()
 
 
@@ -82,10 +86,16 @@ def test_errors_of_old_idioms_say_what_changed(kind, text, advice):
 def test_an_idiom_the_run_adapted_on_that_line_gets_only_the_adaptations_note(tmp_path):
     from grader.grading.observations import Adaptation
 
-    submission = notebook(tmp_path, "opt = tf.keras.optimizers.Adam(lr=0.001)\nhistory = model.fit_generator(gen, epochs=5)",
-                          "model.compile(optimizer=tf.keras.optimizers.SGD(lr=0.1), metrics=['acc'])")
-    adapted = (Adaptation("optimizer_lr", "<cell 2>", 1, "opt = ..."), Adaptation("fit_generator", "<cell 2>", 2, "history = ..."),
-               Adaptation("optimizer_lr", "<cell 3>", 1, "model.compile(...)"))
+    submission = notebook(
+        tmp_path,
+        "opt = tf.keras.optimizers.Adam(lr=0.001)\nhistory = model.fit_generator(gen, epochs=5)",
+        "model.compile(optimizer=tf.keras.optimizers.SGD(lr=0.1), metrics=['acc'])",
+    )
+    adapted = (
+        Adaptation("optimizer_lr", "<cell 2>", 1, "opt = ..."),
+        Adaptation("fit_generator", "<cell 2>", 2, "history = ..."),
+        Adaptation("optimizer_lr", "<cell 3>", 1, "model.compile(...)"),
+    )
     (finding,) = legacy_api.scan(submission, adapted)
     assert finding.where == "cell 3, line 1" and "Write metrics=['accuracy']" in finding.advice  # the line's other idiom stays
     assert len(legacy_api.scan(submission)) == 3  # a cell the run never reached keeps its advice

@@ -21,8 +21,12 @@ def _run(sources: list[str], watched: list[str]) -> tuple[Capture, str, str]:
     original = (student_code.sys.stdout, student_code.sys.stderr)
     student_code.sys.stdout, student_code.sys.stderr = real.stdout, real.stderr
     try:
-        submission = {"kind": "notebook", "module_name": "answer", "required_names": [],
-                      "cells": [{"index": i, "number": i + 1, "source": s, "filename": "x"} for i, s in enumerate(sources)]}
+        submission = {
+            "kind": "notebook",
+            "module_name": "answer",
+            "required_names": [],
+            "cells": [{"index": i, "number": i + 1, "source": s, "filename": "x"} for i, s in enumerate(sources)],
+        }
         compiled, problem = student_code.translate(submission, 10)
         assert problem is None
         student_code.execute(submission, compiled, _Recorder(), [], continue_after_errors=True, capture=found)

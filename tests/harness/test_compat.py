@@ -74,8 +74,9 @@ def test_epsilon_none_is_keras_2s_default_and_the_model_trains(student):
 
 def test_decay_divides_the_learning_rate_by_one_plus_decay_times_step_and_the_model_file_loads_in_safe_mode(student, keras, tmp_path):
     keras, _ = keras
-    namespace, notes = student(MODEL + "optimizer = keras.optimizers.SGD(lr=0.1, decay=0.5)\n"
-                               "model = tiny(optimizer)\nhistory = model.fit(X, Y, batch_size=16, epochs=1, verbose=0)")
+    namespace, notes = student(
+        MODEL + "optimizer = keras.optimizers.SGD(lr=0.1, decay=0.5)\nmodel = tiny(optimizer)\nhistory = model.fit(X, Y, batch_size=16, epochs=1, verbose=0)"
+    )
     optimizer = namespace["optimizer"]
     assert int(optimizer.iterations.numpy()) == 4
     assert float(optimizer.learning_rate) == pytest.approx(0.1 / (1 + 0.5 * 4))  # Keras 2: lr / (1 + decay * iterations)
@@ -94,14 +95,18 @@ def test_no_decay_is_no_schedule_and_no_note(student):
 
 def test_fit_generator_is_fit_recorded_like_any_fit_and_its_kin_answer_as_evaluate_and_predict(student, keras):
     _, recorder = keras
-    namespace, notes = student(MODEL + (
-        "def batches():\n"
-        "    while True:\n"
-        "        yield X[:16], Y[:16]\n"
-        "model = tiny()\n"
-        "history = model.fit_generator(batches(), steps_per_epoch=4, epochs=3, verbose=0, workers=4, use_multiprocessing=True)\n"
-        "scores = model.evaluate_generator(batches(), steps=2)\n"
-        "predictions = model.predict_generator(batches(), steps=2)\n"))
+    namespace, notes = student(
+        MODEL
+        + (
+            "def batches():\n"
+            "    while True:\n"
+            "        yield X[:16], Y[:16]\n"
+            "model = tiny()\n"
+            "history = model.fit_generator(batches(), steps_per_epoch=4, epochs=3, verbose=0, workers=4, use_multiprocessing=True)\n"
+            "scores = model.evaluate_generator(batches(), steps=2)\n"
+            "predictions = model.predict_generator(batches(), steps=2)\n"
+        )
+    )
     (fit,) = recorder.fits
     assert (fit["epochs_requested"], fit["epochs_run"], fit["steps_per_epoch"], fit["steps_after_epoch"]) == (3, 3, 4, [4, 8, 12])
     assert len(namespace["scores"]) == 2 and namespace["predictions"].shape == (32, 2)
@@ -110,10 +115,14 @@ def test_fit_generator_is_fit_recorded_like_any_fit_and_its_kin_answer_as_evalua
 
 
 def test_predict_classes_and_predict_proba_answer_as_keras_2s_sequential(student):
-    namespace, notes = student(MODEL + (
-        "model, binary = tiny(), tiny(units=1, activation='sigmoid')\n"
-        "classes, probabilities = model.predict_classes(X[:5]), model.predict_proba(X[:5])\n"
-        "binary_classes = binary.predict_classes(X[:5])\n"))
+    namespace, notes = student(
+        MODEL
+        + (
+            "model, binary = tiny(), tiny(units=1, activation='sigmoid')\n"
+            "classes, probabilities = model.predict_classes(X[:5]), model.predict_proba(X[:5])\n"
+            "binary_classes = binary.predict_classes(X[:5])\n"
+        )
+    )
     model, binary = namespace["model"], namespace["binary"]
     assert (namespace["classes"] == np.argmax(model.predict(X[:5], verbose=0), axis=-1)).all()
     assert np.allclose(namespace["probabilities"], model.predict(X[:5], verbose=0))
@@ -124,11 +133,15 @@ def test_predict_classes_and_predict_proba_answer_as_keras_2s_sequential(student
 
 def test_loader_arguments_are_left_out_of_fit_evaluate_and_predict(student, keras):
     _, recorder = keras
-    namespace, notes = student(MODEL + (
-        "model = tiny()\n"
-        "history = model.fit(X, Y, epochs=2, verbose=0, workers=4, use_multiprocessing=True, max_queue_size=20)\n"
-        "scores = model.evaluate(X, Y, verbose=0, workers=4)\n"
-        "predictions = model.predict(X, verbose=0, use_multiprocessing=False)\n"))
+    namespace, notes = student(
+        MODEL
+        + (
+            "model = tiny()\n"
+            "history = model.fit(X, Y, epochs=2, verbose=0, workers=4, use_multiprocessing=True, max_queue_size=20)\n"
+            "scores = model.evaluate(X, Y, verbose=0, workers=4)\n"
+            "predictions = model.predict(X, verbose=0, use_multiprocessing=False)\n"
+        )
+    )
     assert recorder.fits[0]["epochs_run"] == 2 and len(namespace["scores"]) == 2 and namespace["predictions"].shape == (64, 2)
     assert notes == [("loader_arguments", "<cell 3>", line) for line in (7, 8, 9)]
 
@@ -140,16 +153,21 @@ def test_metrics_given_third_to_compile_are_metrics_as_in_keras_2_and_loss_weigh
         "history = model.fit(X, Y, epochs=1, verbose=0)\n"
         "weighted = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation='softmax')])\n"
         "weighted.compile('adam', 'sparse_categorical_crossentropy', [1.0], ['accuracy'])\n"
-        "weighted_history = weighted.fit(X, Y, epochs=1, verbose=0)\n")
+        "weighted_history = weighted.fit(X, Y, epochs=1, verbose=0)\n"
+    )
     assert set(namespace["history"].history) == {"accuracy", "loss"} and set(namespace["weighted_history"].history) == {"accuracy", "loss"}
     assert notes == [("compile_metrics_position", "<cell 3>", 2)]  # Keras 3's own order (weights, then metrics) needs nothing
 
 
 def test_code_keras_3_accepts_gets_no_note(student):
-    _, notes = student(MODEL + (
-        "model = tiny(keras.optimizers.Adam(learning_rate=0.001))\n"
-        "history = model.fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.History()])\n"
-        "model.evaluate(X, Y, verbose=0)\nmodel.predict(X, verbose=0)\n"))
+    _, notes = student(
+        MODEL
+        + (
+            "model = tiny(keras.optimizers.Adam(learning_rate=0.001))\n"
+            "history = model.fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.History()])\n"
+            "model.evaluate(X, Y, verbose=0)\nmodel.predict(X, verbose=0)\n"
+        )
+    )
     assert notes == []
 
 
@@ -171,11 +189,15 @@ def test_tensorflow_1_optimizers_stay_an_error_as_under_tensorflow_2(student):
 
 
 def test_metrics_acc_is_logged_as_acc_as_keras_2_did_so_there_is_nothing_to_adapt(student):
-    namespace, notes = student(MODEL + (
-        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation='softmax')])\n"
-        "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['acc'])\n"
-        "history = model.fit(X, Y, epochs=1, verbose=0)\n"
-        "accurate = tiny().fit(X, Y, epochs=1, verbose=0)\n"))
+    namespace, notes = student(
+        MODEL
+        + (
+            "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation='softmax')])\n"
+            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['acc'])\n"
+            "history = model.fit(X, Y, epochs=1, verbose=0)\n"
+            "accurate = tiny().fit(X, Y, epochs=1, verbose=0)\n"
+        )
+    )
     assert set(namespace["history"].history) == {"acc", "loss"} and notes == []
     assert set(namespace["accurate"].history) == {"accuracy", "loss"}  # with metrics=['accuracy'], logs.get('acc') is None: an error
 
@@ -186,7 +208,8 @@ def test_flatten_with_an_input_shape_and_evaluates_list_work_unchanged(student):
         namespace, notes = student(
             "model = keras.Sequential([keras.layers.Flatten(input_shape=(2, 2)), keras.layers.Dense(2, activation='softmax')])\n"
             "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
-            "scores = model.evaluate(X.reshape(-1, 2, 2), Y, verbose=0)\n")
+            "scores = model.evaluate(X.reshape(-1, 2, 2), Y, verbose=0)\n"
+        )
     assert any("input_shape" in str(warning.message) for warning in caught)  # only a warning
     assert isinstance(namespace["scores"], list) and len(namespace["scores"]) == 2 and notes == []
 

@@ -45,14 +45,23 @@ def outside(svg: str) -> list[str]:
 
 def chart(epochs: int, stop: int | None, due: int | None, threshold: float | None = 0.88) -> LineChart:
     accuracy = tuple(0.80 + 0.1 * epoch / max(epochs, 1) for epoch in range(1, epochs + 1))
-    return LineChart("Training accuracy per epoch", (Series("yours", accuracy), Series("reference", accuracy[:3], "reference")),
-                     Marker(threshold, f"threshold {threshold:g}") if threshold is not None else None,
-                     Marker(stop, f"callback stopped: epoch {stop}") if stop else None, (0.0, 1.0),
-                     Marker(due, f"should have stopped: epoch {due}") if due else None)
+    return LineChart(
+        "Training accuracy per epoch",
+        (Series("yours", accuracy), Series("reference", accuracy[:3], "reference")),
+        Marker(threshold, f"threshold {threshold:g}") if threshold is not None else None,
+        Marker(stop, f"callback stopped: epoch {stop}") if stop else None,
+        (0.0, 1.0),
+        Marker(due, f"should have stopped: epoch {due}") if due else None,
+    )
 
 
-CASES = [(epochs, stop, due, threshold) for epochs in (1, 2, 3, 7, 10, 12) for stop in (None, 1, epochs) for due in (None, 1, epochs)
-         for threshold in (None, 0.0, 0.88, 0.9, 1.0)]
+CASES = [
+    (epochs, stop, due, threshold)
+    for epochs in (1, 2, 3, 7, 10, 12)
+    for stop in (None, 1, epochs)
+    for due in (None, 1, epochs)
+    for threshold in (None, 0.0, 0.88, 0.9, 1.0)
+]
 
 
 @pytest.mark.parametrize("epochs, stop, due, threshold", CASES)
@@ -94,11 +103,17 @@ document.body.setAttribute("id", "measured");
 def test_chromium_draws_every_label_inside_the_chart_and_no_wider_than_estimated(tmp_path):
     """The estimate the placement relies on, held against the widths Chromium lays out with the report's own style."""
     style = html_report.PAGES.get_template("_style.css.j2").render()
-    shown = [charts.line_chart(chart(epochs, stop, due, threshold)) for epochs, stop, due, threshold in
-             ((3, 3, 3, 0.88), (10, 10, 4, 1.0), (1, 1, 1, 0.0), (12, 1, 12, 0.9))]
+    shown = [
+        charts.line_chart(chart(epochs, stop, due, threshold))
+        for epochs, stop, due, threshold in ((3, 3, 3, 0.88), (10, 10, 4, 1.0), (1, 1, 1, 0.0), (12, 1, 12, 0.9))
+    ]
     page = tmp_path / "charts.html"
-    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>"
-                    + "".join(f"<div class='charts'><figure>{svg}</figure></div>" for svg in shown) + MEASURE + "</body></html>")
+    page.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head><body>"
+        + "".join(f"<div class='charts'><figure>{svg}</figure></div>" for svg in shown)
+        + MEASURE
+        + "</body></html>"
+    )
     dom = dump_dom(page)
     assert by_id(dom, "measured")
     measured = [tuple(float(v) for v in element.attrs["data-box"].split(",")) for element in having(dom, "data-box")]

@@ -56,14 +56,25 @@ def loads_or_runs(page: str) -> list[str]:
 def hostile_report(tmp_path: Path) -> Report:
     """raises_in_cell graded, with what a hostile run could print and an error message quoting it."""
     loaded = load(submission("raises_in_cell.ipynb"))
-    found = observations.parse({"schema": 2, "phases": ["started", "execution", "names"],
-                                "execution": {"error": {"type": "NameError", "message": HOSTILE, "file": "<cell 5>", "line": 26,
-                                                        "traceback": f"Traceback (most recent call last):\n  File \"<cell 5>\", line 26\nNameError: {HOSTILE}\n"},
-                                              "cell": 5},
-                                "names": {"model": "create_and_compile_model", "callback": None, "training": None}})
+    found = observations.parse(
+        {
+            "schema": 2,
+            "phases": ["started", "execution", "names"],
+            "execution": {
+                "error": {
+                    "type": "NameError",
+                    "message": HOSTILE,
+                    "file": "<cell 5>",
+                    "line": 26,
+                    "traceback": f'Traceback (most recent call last):\n  File "<cell 5>", line 26\nNameError: {HOSTILE}\n',
+                },
+                "cell": 5,
+            },
+            "names": {"model": "create_and_compile_model", "callback": None, "training": None},
+        }
+    )
     printed = {"head": f"{HOSTILE}\n\x1b[31mred\x1b]0;title\x07 \x1b[2Jcleared\n[x](javascript:alert(1))\n", "tail": "", "omitted": 0}
-    (tmp_path / "cells.json").write_text(json.dumps({"cells": [{"index": 0, "stdout": printed}, {"index": 1}],
-                                                     "defined": {"create_and_compile_model": 1}}))
+    (tmp_path / "cells.json").write_text(json.dumps({"cells": [{"index": 0, "stdout": printed}, {"index": 1}], "defined": {"create_and_compile_model": 1}}))
     ran = cells.ran(loaded, found, cells.read(tmp_path))
     report = Report.from_json(stored("raises_in_cell"))
     checks = tuple(dataclasses.replace(check, message=f"{check.message} {HOSTILE} [link](javascript:alert(1)) $x<y$") for check in report.checks)
@@ -95,7 +106,7 @@ def test_the_report_links_to_the_feedback_page_written_beside_it_and_only_when_t
     assert sorted(path.name for path in (tmp_path / "with").iterdir()) == ["feedback.html", "report.html", "report.json", "report.md"]
     assert not (tmp_path / "without" / "feedback.html").exists()
     assert by_id(dump_dom(tmp_path / "with" / "report.html"), "feedback").attrs["href"] == "feedback.html"
-    assert "id=\"feedback\"" not in (tmp_path / "without" / "report.html").read_text()
+    assert 'id="feedback"' not in (tmp_path / "without" / "report.html").read_text()
     kept = Report.from_json(json.loads((tmp_path / "with" / "report.json").read_text()))
     assert kept.notebook == hostile_report(tmp_path).notebook  # a report read back (the cache, the gradebook) has its notebook
 
@@ -154,10 +165,22 @@ def test_a_module_gets_a_one_cell_page(tmp_path, assignment):
     module = tmp_path / "answer.py"
     shutil.copy(ROOT / "assignments" / "fashion_mnist_callback" / "examples" / "passes_as_module" / "submission.py", module)
     loaded = load(module)
-    found = observations.parse({"schema": 2, "phases": ["started", "execution", "names"],
-                                "names": {"model": "create_and_compile_model", "callback": "EarlyStoppingCallback", "training": "train_fashion_mnist"}})
-    (tmp_path / "cells.json").write_text(json.dumps({"cells": [{"index": 0}], "training": {"stdout": {"head": "Epoch 1/10\n", "tail": "", "omitted": 0}},
-                                                     "defined": {"create_and_compile_model": 0, "EarlyStoppingCallback": 0, "train_fashion_mnist": 0}}))
+    found = observations.parse(
+        {
+            "schema": 2,
+            "phases": ["started", "execution", "names"],
+            "names": {"model": "create_and_compile_model", "callback": "EarlyStoppingCallback", "training": "train_fashion_mnist"},
+        }
+    )
+    (tmp_path / "cells.json").write_text(
+        json.dumps(
+            {
+                "cells": [{"index": 0}],
+                "training": {"stdout": {"head": "Epoch 1/10\n", "tail": "", "omitted": 0}},
+                "defined": {"create_and_compile_model": 0, "EarlyStoppingCallback": 0, "train_fashion_mnist": 0},
+            }
+        )
+    )
     report = dataclasses.replace(Report.from_json(stored("passes_as_module")), notebook=cells.ran(loaded, found, cells.read(tmp_path)))
     book = feedback.notebook(report, assignment, "pia")
     assert [cell.id for cell in book.cells] == ["header", "cell-1", "checks-1", "training", "checks-run"]

@@ -65,8 +65,11 @@ def test_a_run_that_stopped_early_shows_why_and_no_curve(tmp_path, assignment):
 
 
 def test_hostile_text_is_shown_as_text_never_run(tmp_path, assignment):
-    report = {**stored("raises_in_cell"), "message": "x <img src=x onerror=\"document.title='pwned'\">",
-              "output": "<script>document.title = 'pwned'</script><b>bold</b>"}
+    report = {
+        **stored("raises_in_cell"),
+        "message": "x <img src=x onerror=\"document.title='pwned'\">",
+        "output": "<script>document.title = 'pwned'</script><b>bold</b>",
+    }
     path = page(tmp_path, "hal", report, assignment, "<hal>")
     dom = dump_dom(path)
     assert title(dom) == "<hal> · fashion_mnist_callback: 0/100"

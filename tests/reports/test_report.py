@@ -16,8 +16,18 @@ NOTES = (
 
 def made(notes=NOTES, message="", output="", checks=None) -> Report:
     check = CheckResult("callback", "The callback stops", True, 20.0, 20.0, "`myCallback` keeps training until training loss < 0.4.")
-    return Report.of(assignment="fashion_mnist_lab", version="1", submission="lab.ipynb", status=Status.GRADED if not message else Status.ERROR,
-                     message=message, score=Score(checks or (check,)), output=output, sandbox="bwrap", seconds=1.0, notes=notes)
+    return Report.of(
+        assignment="fashion_mnist_lab",
+        version="1",
+        submission="lab.ipynb",
+        status=Status.GRADED if not message else Status.ERROR,
+        message=message,
+        score=Score(checks or (check,)),
+        output=output,
+        sandbox="bwrap",
+        seconds=1.0,
+        notes=notes,
+    )
 
 
 def test_notes_appear_in_markdown_and_the_terminal():

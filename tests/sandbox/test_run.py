@@ -18,16 +18,20 @@ from grader.sandbox.run import Isolation, Limits, Mount, Outcome, SandboxRun, Sa
 
 PY = sys.executable
 HAVE_BWRAP = support().isolation is Isolation.BWRAP
-needs_bwrap = pytest.mark.skipif(
-    not HAVE_BWRAP, reason=f"bubblewrap sandbox unavailable: {'; '.join(support().problems)}")
-FAST = Limits(wall_seconds=20, cpu_seconds=20, memory_mb=1024, processes=64, scratch_mb=64,
-              output_bytes=100_000)
+needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason=f"bubblewrap sandbox unavailable: {'; '.join(support().problems)}")
+FAST = Limits(wall_seconds=20, cpu_seconds=20, memory_mb=1024, processes=64, scratch_mb=64, output_bytes=100_000)
 
 
-def py(code: str, *, limits: Limits = FAST, mounts: tuple[Mount, ...] = (), env: dict | None = None,
-       workdir: str = "/sandbox", isolation: Isolation = Isolation.BWRAP) -> SandboxRun:
-    return run([PY, "-c", code], limits=limits, mounts=mounts, workdir=workdir,
-               env=env or {}, isolation=isolation)
+def py(
+    code: str,
+    *,
+    limits: Limits = FAST,
+    mounts: tuple[Mount, ...] = (),
+    env: dict | None = None,
+    workdir: str = "/sandbox",
+    isolation: Isolation = Isolation.BWRAP,
+) -> SandboxRun:
+    return run([PY, "-c", code], limits=limits, mounts=mounts, workdir=workdir, env=env or {}, isolation=isolation)
 
 
 from machine import marked_processes, own_cgroups  # noqa: E402
@@ -122,8 +126,7 @@ print(os.path.exists("/work/main/reference"), os.path.exists("/etc/shadow"),
       os.path.exists("/home"), os.listdir("/root"))
 """
     r = py(code)
-    expected_root = sorted({t.split("/")[2] for t in (m.target for m in python_mounts())
-                            if t.startswith("/root/")})
+    expected_root = sorted({t.split("/")[2] for t in (m.target for m in python_mounts()) if t.startswith("/root/")})
     assert r.output.split("[")[0].split() == ["False", "False", "False"], r.output
     assert eval("[" + r.output.split("[", 1)[1]) == expected_root
 
@@ -188,10 +191,25 @@ for folder in ["/", "/etc", "/dev", "/usr", "/sandbox", "/tmp", "/dev/shm", "/sc
     except OSError as exc:
         print(folder, errno.errorcode[exc.errno])
 """
-    r = run([PY, "-c", code], limits=FAST, mounts=(), workdir="/sandbox", env={}, isolation=Isolation.BWRAP,
-            scratch=("/scratch",))
-    assert r.output.split() == ["/", "EROFS", "/etc", "EROFS", "/dev", "EROFS", "/usr", "EROFS",
-                                "/sandbox", "writable", "/tmp", "writable", "/dev/shm", "writable", "/scratch", "writable"], r.output
+    r = run([PY, "-c", code], limits=FAST, mounts=(), workdir="/sandbox", env={}, isolation=Isolation.BWRAP, scratch=("/scratch",))
+    assert r.output.split() == [
+        "/",
+        "EROFS",
+        "/etc",
+        "EROFS",
+        "/dev",
+        "EROFS",
+        "/usr",
+        "EROFS",
+        "/sandbox",
+        "writable",
+        "/tmp",
+        "writable",
+        "/dev/shm",
+        "writable",
+        "/scratch",
+        "writable",
+    ], r.output
 
 
 @needs_bwrap
@@ -327,20 +345,17 @@ time.sleep(100)
 
 def test_none_isolation_runs_directly(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_SECRET_MARKER", "leak")
-    r = py("import os; print(os.getcwd(), 'GRADER_SECRET_MARKER' in os.environ); raise SystemExit(4)",
-           workdir=str(tmp_path), isolation=Isolation.NONE)
+    r = py("import os; print(os.getcwd(), 'GRADER_SECRET_MARKER' in os.environ); raise SystemExit(4)", workdir=str(tmp_path), isolation=Isolation.NONE)
     assert (r.outcome, r.exit_code, r.isolation) == (Outcome.FINISHED, 4, Isolation.NONE)
     assert r.output.split() == [str(tmp_path), "False"]
 
 
 def test_none_isolation_enforces_limits(tmp_path):
     marker = f"none-{uuid.uuid4().hex}"
-    r = py(f"import os, time  # {marker}\nos.fork(); time.sleep(60)", workdir=str(tmp_path),
-           limits=Limits(wall_seconds=1), isolation=Isolation.NONE)
+    r = py(f"import os, time  # {marker}\nos.fork(); time.sleep(60)", workdir=str(tmp_path), limits=Limits(wall_seconds=1), isolation=Isolation.NONE)
     assert r.outcome is Outcome.TIMEOUT and r.wall_seconds < 3
     assert marked_processes(marker) == []
-    r = py("while True: print('z' * 99)", workdir=str(tmp_path),
-           limits=Limits(output_bytes=1000), isolation=Isolation.NONE)
+    r = py("while True: print('z' * 99)", workdir=str(tmp_path), limits=Limits(output_bytes=1000), isolation=Isolation.NONE)
     assert r.outcome is Outcome.OUTPUT and len(r.output) == 1000
 
 
@@ -348,8 +363,7 @@ def test_none_isolation_enforces_limits(tmp_path):
 def test_watchdogs_without_cgroups(tmp_path, monkeypatch, isolation):
     monkeypatch.setattr(sandbox, "_create_cgroup", lambda *args, **kwargs: None)
     workdir = str(tmp_path) if isolation is Isolation.NONE else "/sandbox"
-    r = py("import time; b = b'x' * (1 << 30); time.sleep(30)", workdir=workdir,
-           limits=Limits(memory_mb=300, wall_seconds=20), isolation=isolation)
+    r = py("import time; b = b'x' * (1 << 30); time.sleep(30)", workdir=workdir, limits=Limits(memory_mb=300, wall_seconds=20), isolation=isolation)
     assert r.outcome is Outcome.MEMORY and r.wall_seconds < 5
     r = py("while True: pass", workdir=workdir, limits=Limits(cpu_seconds=2), isolation=isolation)
     assert r.outcome is Outcome.CPU_TIME and r.wall_seconds < 8
@@ -358,8 +372,7 @@ def test_watchdogs_without_cgroups(tmp_path, monkeypatch, isolation):
 def test_rlimit_cpu_alone_gives_cpu_time(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "_create_cgroup", lambda *args, **kwargs: None)
     monkeypatch.setattr(sandbox._State, "check", lambda self, limits: None)
-    r = py("while True: pass", workdir=str(tmp_path), limits=Limits(cpu_seconds=1),
-           isolation=Isolation.NONE)
+    r = py("while True: pass", workdir=str(tmp_path), limits=Limits(cpu_seconds=1), isolation=Isolation.NONE)
     assert (r.outcome, r.signal) == (Outcome.CPU_TIME, 24)
 
 
@@ -371,8 +384,7 @@ def test_setup_faults_raise(tmp_path):
     with pytest.raises(SandboxSetupError, match="empty"):
         run([], limits=FAST, mounts=(), workdir="/work", env={}, isolation=Isolation.NONE)
     with pytest.raises(SandboxSetupError, match="cannot start"):
-        run(["/nonexistent/binary"], limits=FAST, mounts=(), workdir=str(tmp_path), env={},
-            isolation=Isolation.NONE)
+        run(["/nonexistent/binary"], limits=FAST, mounts=(), workdir=str(tmp_path), env={}, isolation=Isolation.NONE)
 
 
 @pytest.mark.slow

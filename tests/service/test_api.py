@@ -76,8 +76,13 @@ def test_a_hand_in_is_graded_and_its_report_recorded(served):
 def test_another_student_cannot_read_it_through_the_api(served):
     bob, number = served.keys["bob"], served.first["id"]
     absent = refused(404, served.url, bob, f"/api/a/{ASSIGNMENT}/handins/99999")
-    for path in (f"/api/a/{ASSIGNMENT}/handins/{number}", f"/api/a/{ASSIGNMENT}/handins/{number}/report",
-                 f"/api/a/{ASSIGNMENT}/handins/{number}/events", f"/api/a/nope/handins/{number}", f"/api/a/{ASSIGNMENT}/handins/x"):
+    for path in (
+        f"/api/a/{ASSIGNMENT}/handins/{number}",
+        f"/api/a/{ASSIGNMENT}/handins/{number}/report",
+        f"/api/a/{ASSIGNMENT}/handins/{number}/events",
+        f"/api/a/nope/handins/{number}",
+        f"/api/a/{ASSIGNMENT}/handins/x",
+    ):
         assert refused(404, served.url, bob, path) == absent  # not theirs reads exactly as absent
     assert refused(403, served.url, bob, f"/api/a/{ASSIGNMENT}/class")["error"].startswith("Only instructors")
     mine = call(served.url, bob, "/api/handins")
@@ -90,8 +95,9 @@ def test_another_student_cannot_change_it(served):
     before = len(handin_rows(served.course))
     cookie = session(served.url, bob)
     csrf = page(served.url, "/", cookie)[1].split('name="csrf" value="')[1].split('"')[0]
-    request = urllib.request.Request(served.url + f"/instructor/a/{ASSIGNMENT}/regrade", data=f"csrf={csrf}&student=alice".encode(),
-                                     headers={"Cookie": cookie}, method="POST")
+    request = urllib.request.Request(
+        served.url + f"/instructor/a/{ASSIGNMENT}/regrade", data=f"csrf={csrf}&student=alice".encode(), headers={"Cookie": cookie}, method="POST"
+    )
     with pytest.raises(urllib.error.HTTPError) as answer:
         urllib.request.build_opener(NoRedirect).open(request)
     assert answer.value.code == 404
@@ -102,9 +108,16 @@ def test_another_student_cannot_read_it_through_the_pages(served):
     cookie, number = session(served.url, served.keys["bob"]), served.first["id"]
     absent = page(served.url, f"/a/{ASSIGNMENT}/handins/99999", cookie)
     assert absent[0] == 404
-    for path in (f"/a/{ASSIGNMENT}/handins/{number}", f"/a/{ASSIGNMENT}/handins/{number}/report", "/instructor",
-                 f"/instructor/a/{ASSIGNMENT}", f"/instructor/a/{ASSIGNMENT}/summary.html", f"/instructor/a/{ASSIGNMENT}/reports/alice/report.html",
-                 f"/instructor/a/{ASSIGNMENT}/export/gradebook.csv", f"/instructor/a/{ASSIGNMENT}/students/alice"):
+    for path in (
+        f"/a/{ASSIGNMENT}/handins/{number}",
+        f"/a/{ASSIGNMENT}/handins/{number}/report",
+        "/instructor",
+        f"/instructor/a/{ASSIGNMENT}",
+        f"/instructor/a/{ASSIGNMENT}/summary.html",
+        f"/instructor/a/{ASSIGNMENT}/reports/alice/report.html",
+        f"/instructor/a/{ASSIGNMENT}/export/gradebook.csv",
+        f"/instructor/a/{ASSIGNMENT}/students/alice",
+    ):
         status, html = page(served.url, path, cookie)
         assert status == 404 and "syntax" not in html and "alice" not in html.replace('value="', ""), path
     status, home = page(served.url, "/", cookie)
@@ -133,7 +146,9 @@ def test_a_cookie_needs_the_form_token_and_the_same_origin(served):
 
     cookie = session(served.url, served.keys["bob"])
     body, content_type = multipart({"assignment": ASSIGNMENT}, "a.ipynb", b"{}")
-    assert refused(403, served.url, "", "/api/handins", body=body, headers={"Cookie": cookie, "Content-Type": content_type})["error"].startswith("This form has expired")
+    assert refused(403, served.url, "", "/api/handins", body=body, headers={"Cookie": cookie, "Content-Type": content_type})["error"].startswith(
+        "This form has expired"
+    )
     csrf = page(served.url, "/", cookie)[1].split('data-csrf="')[1].split('"')[0]
     headers = {"Cookie": cookie, "Content-Type": content_type, "X-CSRF-Token": csrf, "Origin": "http://evil.example"}
     refused(403, served.url, "", "/api/handins", body=body, headers=headers)
@@ -157,8 +172,10 @@ def test_uploads_over_the_limit_or_not_notebooks_are_refused(served):
 
     alice = served.keys["alice"]
     body, content_type = multipart({"assignment": ASSIGNMENT}, "big.ipynb", b"x" * 1_200_000)
-    assert "more than the 1,000,000 the service accepts" in refused(413, served.url, alice, "/api/handins", body=body,
-                                                                  headers={"Content-Type": content_type})["error"]
+    assert (
+        "more than the 1,000,000 the service accepts"
+        in refused(413, served.url, alice, "/api/handins", body=body, headers={"Content-Type": content_type})["error"]
+    )
     body, content_type = multipart({"assignment": ASSIGNMENT}, "work.docx", b"x")
     assert "not '.docx'" in refused(415, served.url, alice, "/api/handins", body=body, headers={"Content-Type": content_type})["error"]
 
@@ -201,8 +218,9 @@ def test_a_sign_in_link_works_once(served):
 
 
 def test_events_stream_the_hand_in(served):
-    request = urllib.request.Request(f"{served.url}/api/a/{ASSIGNMENT}/handins/{served.first['id']}/events",
-                                     headers={"Authorization": f"Bearer {served.keys['alice']}"})
+    request = urllib.request.Request(
+        f"{served.url}/api/a/{ASSIGNMENT}/handins/{served.first['id']}/events", headers={"Authorization": f"Bearer {served.keys['alice']}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream") and stream.headers["x-accel-buffering"] == "no"
         line = stream.readline().decode()
@@ -211,12 +229,24 @@ def test_events_stream_the_hand_in(served):
 
 def test_grader_submit_hands_in_and_waits(served):
     command = [sys.executable, "-m", "grader", "submit", str(QUICK["raises"][0]), "--assignment", ASSIGNMENT, "--server", served.url]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "GRADER_TOKEN": served.keys["bob"]})
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "GRADER_TOKEN": served.keys["bob"]},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("raises_in_cell.ipynb: error, ") and "/100\n" in done.stdout and "Handed in raises_in_cell.ipynb" in done.stderr
-    refused_run = subprocess.run([*command[:-2], "--server", served.url, "--token", "gt_000000000000_" + "A" * 43],
-                                 capture_output=True, text=True, timeout=60, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    refused_run = subprocess.run(
+        [*command[:-2], "--server", served.url, "--token", "gt_000000000000_" + "A" * 43],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
     assert refused_run.returncode == 2 and "refused the hand-in (HTTP 401)" in refused_run.stderr
 
 

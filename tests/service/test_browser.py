@@ -84,12 +84,15 @@ def test_a_student_hands_in_watches_it_grade_and_reads_the_report(chromium, serv
 def test_drag_and_drop_hands_in(chromium, served):
     tab = signed_in(chromium, served.url, served.keys["cleo"])
     content = base64.b64encode(QUICK["raises"][0].read_bytes()).decode()
-    tab.evaluate("""(content) => {
+    tab.evaluate(
+        """(content) => {
         const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], "dropped.ipynb"));
         document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
-    }""", content)
+    }""",
+        content,
+    )
     tab.wait_for_url(re.compile(rf".*/a/{ASSIGNMENT}/handins/\d+$"))
     tab.wait_for_selector("#report:not([hidden])", timeout=WAIT_MS)
     assert tab.inner_text("#state") == "done" and tab.inner_text("#score").endswith(" / 100")
@@ -101,9 +104,15 @@ def test_a_second_student_cannot_see_it_even_by_editing_the_address(chromium, se
     mine = wait_done(served.url, alice, hand_in(served.url, alice, QUICK["missing"][0]))
     tab = signed_in(chromium, served.url, served.keys["bob"])
     base = f"{served.url}/a/{ASSIGNMENT}/handins/{mine['id']}"
-    for address in (base, base + "/report", f"{served.url}/api/a/{ASSIGNMENT}/handins/{mine['id']}", base + "/../../../instructor",
-                    f"{served.url}/instructor/a/{ASSIGNMENT}", f"{served.url}/instructor/a/{ASSIGNMENT}/reports/alice/report.html",
-                    f"{served.url}/a/{ASSIGNMENT}/handins/{mine['id']}%2F..%2F1"):
+    for address in (
+        base,
+        base + "/report",
+        f"{served.url}/api/a/{ASSIGNMENT}/handins/{mine['id']}",
+        base + "/../../../instructor",
+        f"{served.url}/instructor/a/{ASSIGNMENT}",
+        f"{served.url}/instructor/a/{ASSIGNMENT}/reports/alice/report.html",
+        f"{served.url}/a/{ASSIGNMENT}/handins/{mine['id']}%2F..%2F1",
+    ):
         answer = tab.goto(address)
         assert answer.status == 404, address
         assert "missing_graded_name" not in tab.content() and "alice" not in tab.inner_text("body").replace("alice@", ""), address
@@ -120,8 +129,7 @@ def test_the_instructor_sees_both_students_live(chromium, served):
     tab.goto(f"{served.url}/instructor/a/{ASSIGNMENT}")
     bob = served.keys["bob"]
     handin = hand_in(served.url, bob, QUICK["empty"][0])  # after the page loaded: only the live update can show it
-    tab.wait_for_function("() => document.querySelector('tr[data-student=\"bob\"] td.latest').textContent.includes('done: invalid')",
-                          timeout=WAIT_MS)
+    tab.wait_for_function("() => document.querySelector('tr[data-student=\"bob\"] td.latest').textContent.includes('done: invalid')", timeout=WAIT_MS)
     wait_done(served.url, bob, handin)
     summary = tab.frame_locator("#summary")
     summary.locator("a", has_text="bob").first.wait_for(timeout=WAIT_MS)  # the summary view, reloaded live

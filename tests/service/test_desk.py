@@ -35,8 +35,17 @@ def test_a_hand_in_is_stored_by_content_and_queued(tmp_path):
     assert stored.read_bytes() == NOTEBOOK
 
 
-@pytest.mark.parametrize("given, expected", [("a.ipynb", "a.ipynb"), ("../../etc/x.py", "x.py"), ("C:\\Users\\a\\b.PY", "b.py"),
-                                             ("..ipynb", "submission.ipynb"), ("work.pdf", None), ("notebook", None)])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("a.ipynb", "a.ipynb"),
+        ("../../etc/x.py", "x.py"),
+        ("C:\\Users\\a\\b.PY", "b.py"),
+        ("..ipynb", "submission.ipynb"),
+        ("work.pdf", None),
+        ("notebook", None),
+    ],
+)
 def test_file_names_are_made_safe(given, expected):
     assert file_name_of(given) == expected
 

@@ -14,8 +14,15 @@ def book(tmp_path):
 
 
 def report(score: float) -> dict:
-    return {"status": "graded", "score": score, "max_score": 100.0, "message": "", "duration_seconds": 1.0, "grader_version": "0",
-            "checks": [{"id": "model", "title": "Model", "passed": True, "score": score, "max_score": 100.0, "message": "ok"}]}
+    return {
+        "status": "graded",
+        "score": score,
+        "max_score": 100.0,
+        "message": "",
+        "duration_seconds": 1.0,
+        "grader_version": "0",
+        "checks": [{"id": "model", "title": "Model", "passed": True, "score": score, "max_score": 100.0, "message": "ok"}],
+    }
 
 
 def dispatched(gradebook, number: int, student: str = "alice", digest: str = "h1") -> int:

@@ -12,9 +12,13 @@ KEY = ("fashion_mnist_callback", 7)
 def test_events_build_the_live_view():
     board = Board()
     board.started(KEY)
-    for event in ({"kind": "stage", "stage": "running"}, {"kind": "epoch", "epoch": 1, "of": 10, "accuracy": 0.81, "loss": 0.52},
-                  {"kind": "epoch", "epoch": 2, "of": 10, "accuracy": 0.86, "loss": 0.39}, {"kind": "stage", "stage": "evaluating"},
-                  {"kind": "check", "id": "model", "passed": True}):
+    for event in (
+        {"kind": "stage", "stage": "running"},
+        {"kind": "epoch", "epoch": 1, "of": 10, "accuracy": 0.81, "loss": 0.52},
+        {"kind": "epoch", "epoch": 2, "of": 10, "accuracy": 0.86, "loss": 0.39},
+        {"kind": "stage", "stage": "evaluating"},
+        {"kind": "check", "id": "model", "passed": True},
+    ):
         board.event(KEY, event)
     live = board.live(KEY)
     assert live["stage"] == "evaluating" and [e["accuracy"] for e in live["epochs"]] == [0.81, 0.86] and live["epochs"][1]["of"] == 10
