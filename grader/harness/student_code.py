@@ -79,8 +79,24 @@ def transform_magics(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def _alarm(_signal, _frame):
-    raise TooSlow()
+class _Budget:
+    """A SIGALRM budget that fires again every 10 ms once spent, so that an alarm raised where Python
+    drops exceptions (a gc callback) is not the last; it raises nothing once ``armed`` is False."""
+
+    def __init__(self) -> None:
+        self.armed = True
+        self.previous = signal.signal(signal.SIGALRM, self._alarm)
+
+    def _alarm(self, _signal, _frame) -> None:
+        if self.armed:
+            raise TooSlow()
+
+    def start(self, seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.01)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
 
 
 def translate(submission: dict, seconds: float) -> tuple[list[tuple[dict, types.CodeType]] | None, dict | None]:
@@ -93,25 +109,24 @@ def translate(submission: dict, seconds: float) -> tuple[list[tuple[dict, types.
     if kind == "notebook" and any(has_magics(cell["source"]) for cell in submission["cells"]):
         import IPython.core.interactiveshell  # noqa: F401  (imported whole before the budget starts, never cut off halfway)
         from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(
-        signal.ITIMER_REAL, seconds, 0.01
-    )  # fires again every 10 ms: an alarm raised where Python drops exceptions (a gc callback) is not the last
     compiled = []
+    budget = _Budget()
     try:
-        for cell in submission["cells"]:
-            name = filename(kind, cell)
-            source = transform_magics(cell["source"]) if kind == "notebook" else cell["source"]
-            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-            try:
-                compiled.append((cell, compile(source, name, "exec", dont_inherit=True)))
-            except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-                return None, {"syntax_error": {**describe_error(error), "cell": cell.get("number")}}
+        try:
+            budget.start(seconds)
+            for cell in submission["cells"]:
+                name = filename(kind, cell)
+                source = transform_magics(cell["source"]) if kind == "notebook" else cell["source"]
+                linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+                try:
+                    compiled.append((cell, compile(source, name, "exec", dont_inherit=True)))
+                except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+                    return None, {"syntax_error": {**describe_error(error), "cell": cell.get("number")}}
+        finally:
+            budget.armed = False  # first, inline: no signal handler runs between entering finally and this store
+            budget.stop()
     except TooSlow:
         return None, {"too_slow": seconds}
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     return compiled, None
 
 

@@ -1,8 +1,10 @@
 """In the process that tries its callback alone, sends answers of its own and leaves before the grader's harness can.
 
-The class body runs wherever the class is defined: there it writes a callback.json frame to every
-pipe it holds, once with invented case ids and once with no answer at all, then exits. Answers are
-matched to the cases the grader sent, so it earns nothing for its callback.
+The class body runs wherever the class is defined. In the evaluation process (where the grader
+tries the class alone, after sealing its measurements) it writes a callback.json frame with
+invented case ids, and an evaluation.json of its own, to every pipe it holds, then exits. Answers
+are matched to the cases the grader sent, and the first evaluation.json is the only one kept, so
+it earns nothing for its callback.
 """
 
 import json
@@ -21,18 +23,20 @@ def create_and_compile_model():
 
 def _forge():
     answers = {"class": "EarlyStoppingCallback", "definition_errors": [], "answers": [{"id": f"c{i}-00000000", "stopped_at": 1} for i in range(6)]}
-    data = json.dumps(answers).encode()
+    measured = {"models": {"untrained": {"loaded": False, "load_error": "forged"}}}
+    frames = [("callback.json", json.dumps(answers).encode()), ("evaluation.json", json.dumps(measured).encode())]
     for name in os.listdir("/proc/self/fd"):
-        try:
-            if stat.S_ISFIFO(os.fstat(int(name)).st_mode) and int(name) > 2:
-                os.write(int(name), f"callback.json\n{len(data)}\n".encode() + data)
-        except OSError:
-            pass
+        for frame, data in frames:
+            try:
+                if stat.S_ISFIFO(os.fstat(int(name)).st_mode) and int(name) > 2:
+                    os.write(int(name), f"{frame}\n{len(data)}\n".encode() + data)
+            except OSError:
+                pass
     os._exit(0)
 
 
 class EarlyStoppingCallback(tf.keras.callbacks.Callback):
-    if any("probe_callback" in argument for argument in sys.argv):
+    if any("evaluate_model" in argument for argument in sys.argv):
         _forge()
 
     def on_epoch_end(self, epoch, logs=None):
