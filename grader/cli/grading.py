@@ -21,7 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
     grade.add_argument("--out", "-o", type=Path, required=True, help="output folder (one subfolder per submission when several are given)")
     grade.add_argument(
-        "--regrade", action="store_true", help="grade again even if the output folder already holds this submission's report, graded the same way"
+        "--regrade",
+        action="store_true",
+        help="grade again even if this very submission was graded the same way before (by default its kept report is the answer)",
     )
     add_grading_options(grade)
     grade.set_defaults(run=grade_command)

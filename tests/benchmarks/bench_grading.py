@@ -6,9 +6,11 @@ Writes tests/benchmarks/results/grading.json and prints a table.
 In one run, alternating, each submission is run several ways:
   floor       the notebook's code cells as a plain `python` script
   nbconvert   `jupyter nbconvert --to notebook --execute` (what most tools pay)
-  grade       `grader grade` into a fresh folder (the reference's result already cached)
-  regrade     `grader grade` again on the unchanged submission, same folder
-and, once the batch command exists, a batch of 10 copies with --jobs 1 and --jobs 2.
+  grade       `grader grade --regrade` into a fresh folder: graded for real, never answered from the
+              grader's kept reports (the reference's own result, which the `reference` check
+              compares with, is cached before timing, as it is for any class)
+  regrade     `grader grade` again on the unchanged submission, same folder: the kept report
+and a batch of 10 copies with --jobs 1 and --jobs 2 (`--regrade`: every copy graded for real).
 Wall time, CPU time (user+system of every process the way starts, sandboxed ones
 included) and peak memory (PSS of the whole process tree) are measured; medians
 are reported.
@@ -147,7 +149,7 @@ def ways(name: str, notebook: Path, work: Path, with_batch: bool) -> list[tuple[
     plan = [
         ("floor", [sys.executable, str(script)], None),
         ("nbconvert", [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", str(notebook), "--output-dir", str(work / "executed")], None),
-        ("grade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], out / "graded"),
+        ("grade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded"), "--regrade"], out / "graded"),
         ("regrade", [*grader, "grade", str(notebook), "-a", ASSIGNMENT, "-o", str(out / "graded")], None),
     ]
     if with_batch and batch_available():
@@ -157,7 +159,7 @@ def ways(name: str, notebook: Path, work: Path, with_batch: bool) -> list[tuple[
             shutil.copy(notebook, students / f"student{index:02d}.ipynb")
         for jobs in (1, 2):
             folder = out / f"batch-jobs{jobs}"
-            plan.append((f"batch_jobs{jobs}", [*grader, "batch", str(students), "-a", ASSIGNMENT, "-o", str(folder), "--jobs", str(jobs)], folder))
+            plan.append((f"batch_jobs{jobs}", [*grader, "batch", str(students), "-a", ASSIGNMENT, "-o", str(folder), "--jobs", str(jobs), "--regrade"], folder))
     return plan
 
 
