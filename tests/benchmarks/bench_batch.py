@@ -131,7 +131,8 @@ def run(folder: Path, jobs: int) -> dict:
     out = Path(tempfile.mkdtemp(prefix=f"bench-j{jobs}-"))
     waited = wait_for_idle()
     load, account = os.getloadavg()[0], Accounting()
-    command = [sys.executable, "-m", "grader", "batch", str(folder), "-a", ASSIGNMENT, "-o", str(out), "--jobs", str(jobs), "--progress", "lines"]
+    # --regrade: every submission graded for real, never answered from the grader's kept reports
+    command = [sys.executable, "-m", "grader", "batch", str(folder), "-a", ASSIGNMENT, "-o", str(out), "--jobs", str(jobs), "--progress", "lines", "--regrade"]
     started, busy = time.monotonic(), busy_seconds()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=account.enter)
     wall = time.monotonic() - started
