@@ -110,30 +110,28 @@ def graded_report(
     )
 
 
-def unreadable(spec: AssignmentSpec, path: Path, failure: LoadFailure, options: Options) -> Report:
+def ungraded(spec: AssignmentSpec, name: str, status: Status, message: str, options: Options, content_hash: str = "", output: str = "") -> Report:
+    """The report of a submission nothing could be graded of: every check failed with the reason, score 0."""
     return Report.of(
         assignment=spec.name,
         version=spec.version,
-        submission=path.name,
-        content_hash=failure.content_hash,
-        status=failure.status,
-        message=failure.message,
+        submission=name,
+        content_hash=content_hash,
+        status=status,
+        message=message,
         score=nothing_graded(spec, messages.not_graded()),
+        output=output,
         sandbox=options.isolation.value,
     )
+
+
+def unreadable(spec: AssignmentSpec, path: Path, failure: LoadFailure, options: Options) -> Report:
+    return ungraded(spec, path.name, failure.status, failure.message, options, failure.content_hash)
 
 
 def internal(spec: AssignmentSpec, path: Path, options: Options, error: BaseException) -> Report:
-    return Report.of(
-        assignment=spec.name,
-        version=spec.version,
-        submission=path.name,
-        status=Status.INTERNAL,
-        message=messages.internal_error(path, error),
-        score=nothing_graded(spec, messages.not_graded()),
-        output="".join(traceback.format_exception(error))[-20_000:],
-        sandbox=options.isolation.value,
-    )
+    traceback_text = "".join(traceback.format_exception(error))[-20_000:]
+    return ungraded(spec, path.name, Status.INTERNAL, messages.internal_error(path, error), options, output=traceback_text)
 
 
 def reference_metrics(spec: AssignmentSpec, options: Options) -> Metrics:

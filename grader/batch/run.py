@@ -34,7 +34,6 @@ from grader.batch.intake import Entry
 from grader.batch.pools import DaskPool, LocalPool
 from grader.batch.progress import Progress, for_stream
 from grader.batch.worker import Job, Outcome
-from grader.checks.scoring import nothing_graded
 from grader.course import handins as course_handins
 from grader.course import pages as course_pages
 from grader.course.config import Course
@@ -42,12 +41,12 @@ from grader.errors import GraderError
 from grader.files import FILE_MODE, Folder, write_text
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options, threads_per_job, usable_cores
+from grader.pipeline import ungraded
 from grader.reports.report import Report
 from grader.reports.write import write
 from grader.spec import AssignmentSpec
 from grader.status import Status
 from grader.text import batch as batch_words
-from grader.text import messages
 
 REPORTS, SUMMARY, INPUTS, LOCK = "reports", "summary.html", "inputs", ".batch.lock"
 CLAIMED = (LOCK, FILE, f"{FILE}-wal", f"{FILE}-shm")  # what a batch adds to its folder before it grades
@@ -173,16 +172,7 @@ def write_reports(data: dict[str, Any], spec: AssignmentSpec, out: Path, student
 
 def unreadable_report(entry: Entry, spec: AssignmentSpec, options: Options) -> dict[str, Any]:
     """The report of an entry with nothing gradable in it: status invalid, score 0."""
-    return Report.of(
-        assignment=spec.name,
-        version=spec.version,
-        submission=entry.file_name,
-        content_hash=entry.content_hash,
-        status=Status.INVALID,
-        message=entry.problem,
-        score=nothing_graded(spec, messages.not_graded()),
-        sandbox=options.isolation.value,
-    ).to_json()
+    return ungraded(spec, entry.file_name, Status.INVALID, entry.problem, options, entry.content_hash).to_json()
 
 
 def with_notes(report: dict[str, Any], notes: tuple[str, ...]) -> dict[str, Any]:
