@@ -67,3 +67,51 @@ def registry(monkeypatch):
     monkeypatch.setattr(registry, "CHECKS", built_in)
     monkeypatch.setattr(registry, "_LOCAL_OWNERS", {})
     return built_in
+
+
+REPORT_FILES = {"report.json", "report.md", "report.html", "feedback.html", "summary.html", "results.json"}
+CONTROL = ("\x1b", "\b")  # ESC starts terminal escape sequences; backspace redraws a line
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def control_bytes_in(path: Path) -> bool:
+    """Whether a report (or a page made from one) holds an ESC or backspace, also in the terminal lines its JSON renders to."""
+    import json
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix != ".json":
+        return any(char in text for char in CONTROL)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    if any(char in string for string in _strings(data) for char in CONTROL):
+        return True
+    if path.name == "report.json":
+        from grader.api import terminal
+        from grader.reports.report import Report
+
+        try:
+            return any(char in terminal(Report.from_json(data)) for char in CONTROL)
+        except (KeyError, TypeError, ValueError):
+            return False  # a report a test wrote by hand, in an older or partial form
+    return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_control_bytes_in_any_report(tmp_path_factory):
+    """Every report the suite wrote, in every format, and every terminal line one renders to: no ESC or backspace (issue 14)."""
+    yield
+    root = tmp_path_factory.getbasetemp()
+    found = [path for path in root.rglob("*") if path.name in REPORT_FILES and path.is_file() and not path.is_symlink() and control_bytes_in(path)]
+    assert not found, f"reports holding an ESC or backspace: {[str(path) for path in found[:20]]}"
