@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import linecache
+import re
 import sys
 import types
 from pathlib import Path
@@ -119,9 +120,10 @@ def test_the_starter_gets_the_same_messages_as_its_full_grade(assignment, kernel
     full = {check.id: check.message for check in graded.checks}
     namespace = kernel_main(graded_cells(assignment.starter))
     lines = render(assignment, None, namespace).splitlines()
-    assert lines == [
-        f"FAIL  model                    0/20  {full['model']}",
-        f"FAIL  callback                 0/20  {full['callback']}",
+    drawn = re.compile(r"\d\.\d{3,}")  # the callback is tried on cases drawn afresh each time: their numbers differ, the words do not
+    assert [drawn.sub("N", line) for line in lines] == [
+        drawn.sub("N", f"FAIL  model                    0/20  {full['model']}"),
+        drawn.sub("N", f"FAIL  callback                 0/20  {full['callback']}"),
     ]
     assert "cell 5, line 8" in lines[0]
 

@@ -29,6 +29,7 @@ from grader.batch.records import Row
 from grader.course.book import CourseRow, assignment_rows
 from grader.course.config import Course
 from grader.files import Folder
+from grader.reports.render import plain
 from grader.text import course as course_text
 
 CSV, GRADESCOPE, JUNIT = "gradebook.csv", "gradescope", "junit.xml"
@@ -54,7 +55,7 @@ def cell(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, (int, float)):
         return f"{value:g}"
-    text = str(value)
+    text = plain(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -176,7 +177,7 @@ def gradescope(row: CourseRow) -> dict[str, Any]:
                 "score": points,
                 "max_score": check.max_score,
                 "status": "passed" if check.passed else "failed",
-                "output": output,
+                "output": plain(output),
                 "tags": [check.id],
                 "visibility": "visible",
             }
@@ -185,7 +186,7 @@ def gradescope(row: CourseRow) -> dict[str, Any]:
     return {
         "score": row.final,
         "execution_time": round(graded.duration_seconds or 0.0, 2),
-        "output": "\n".join(part for part in (summary, row.note) if part),
+        "output": plain("\n".join(part for part in (summary, row.note) if part)),
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",

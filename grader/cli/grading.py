@@ -20,19 +20,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION", help=".ipynb or .py files")
     grade.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
     grade.add_argument("--out", "-o", type=Path, required=True, help="output folder (one subfolder per submission when several are given)")
-    grade.add_argument(
-        "--regrade",
-        action="store_true",
-        help="grade again even if this very submission was graded the same way before (by default its kept report is the answer)",
-    )
+    _add_regrade(grade)
     add_grading_options(grade)
     grade.set_defaults(run=grade_command)
     check = commands.add_parser("check", help="self-check one submission before handing it in")
     check.add_argument("submission", type=Path, metavar="SUBMISSION", help="your .ipynb file (or a .py module, with --assignment)")
     check.add_argument("--assignment", "-a", help="assignment name or folder (default: read from the notebook)")
     check.add_argument("--out", "-o", type=Path, help="also write the reports here (default: shown only, kept nowhere)")
+    _add_regrade(check)
     add_grading_options(check)
     check.set_defaults(run=check_command)
+
+
+def _add_regrade(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade again even if this very submission was graded the same way before (by default its kept report is the answer)",
+    )
 
 
 def grade_command(arguments: argparse.Namespace) -> int:

@@ -17,8 +17,9 @@ import html
 import re
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import nbformat
-from nbconvert import HTMLExporter
 from nbformat import v4
 
 from grader.checks.scoring import CheckResult
@@ -27,6 +28,9 @@ from grader.reports.render import plain
 from grader.reports.report import Report
 from grader.spec import AssignmentSpec
 from grader.text import feedback as words
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLE_OF_CHECK = {"model": "model", "callback": "callback", "stopped_by_callback": "training"}  # the cell a check's verdict follows
@@ -107,7 +111,12 @@ def _state(checks: list[CheckResult]) -> str:
 
 @functools.cache
 def _exporter() -> HTMLExporter:
-    """One exporter per process: building its template environment costs more than a page."""
+    """One exporter per process: building its template environment costs more than a page.
+
+    nbconvert is imported here, not at the top: a quarter of a second that only a page needs.
+    """
+    from nbconvert import HTMLExporter
+
     return HTMLExporter(template_name="lab", template_file="feedback.nbconvert.j2", extra_template_paths=[str(TEMPLATES)], exclude_anchor_links=True)
 
 

@@ -17,7 +17,7 @@ from grader.reports.report import Report
 from grader.status import Status
 from grader.text import messages, reports
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-?]*[ -/]*[@-~]")
+CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a whole escape sequence first, then lone controls
 
 
 def plain(text: object) -> str:

@@ -6,6 +6,9 @@ fingerprint of everything else its grade depends on (the grader, the assignment,
 ``fingerprint``) and the limits and sandbox it was graded with. While all of it is unchanged, the
 kept report is the answer, in well under a second. Nothing in an output folder is ever read back:
 a report or record planted there by a student counts for nothing.
+
+A page rendered from a report (``kept_page``) is kept the same way, keyed by everything it is made
+of, so answering from a kept report does not pay for nbconvert again.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from grader.data.cache import cache_root
@@ -62,3 +67,17 @@ def remember(path: Path, spec: AssignmentSpec, options: Options, report: Report)
     content = _content(path)
     if content is not None and report.status is not Status.INTERNAL:
         write_text(cache_dir() / f"{key(Path(path).name, content, spec, options)}.json", json.dumps(report.to_json()))
+
+
+def kept_page(report: Report, spec: AssignmentSpec, student: str, render: Callable[[], str]) -> str:
+    """The page ``render`` makes of this very report, for this student, by this grader and nbconvert: from the cache when kept."""
+    parts = (json.dumps(report.to_json(), sort_keys=True), student, fingerprint(spec), metadata.version("nbconvert"))
+    kept = cache_dir() / "pages" / f"{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()}.html"
+    try:
+        return kept.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    page = render()
+    kept.parent.mkdir(exist_ok=True, mode=0o700)
+    write_text(kept, page)
+    return page

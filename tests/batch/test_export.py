@@ -58,6 +58,8 @@ def test_gradescope_results_follow_the_spec_and_add_up(batch):
     ]
     assert "Training ran all 10 of 10 epochs" in results["tests"][2]["output"]
     assert results["extra_data"]["status"] == "graded"
+    crashed = json.loads((exported.folder / "gradescope" / "cy" / "results.json").read_text())
+    assert crashed["output"].startswith("died red\nLast output: <boom>")  # colour codes dropped, the words kept
 
 
 def test_junit_has_a_suite_per_student_and_an_error_per_check_when_grading_stopped(batch):

@@ -52,3 +52,4 @@ def test_nothing_a_submission_prints_or_raises_becomes_markup_or_an_escape_seque
     prose = shown.split("```")[0]  # what printed output is: inside a code fence, where Markdown shows text as text
     assert "<img" not in prose and "&lt;img src=x onerror=alert(1)&gt;" in prose and "\\| cell" in prose
     assert "printed" in shown.split("```")[1]
+    assert "red" in shown and "[31m" not in shown and "[0m" not in shown  # a colour code goes whole, not its ESC alone

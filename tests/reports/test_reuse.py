@@ -35,6 +35,21 @@ def test_the_same_submission_is_answered_from_the_graders_own_record(assignment,
     assert json.loads((tmp_path / "elsewhere" / "report.json").read_text()) == first.to_json()
 
 
+def test_the_feedback_page_of_a_kept_report_is_kept_too_and_rendered_afresh_for_another_report(assignment, options, tmp_path, monkeypatch):
+    from grader.reports import feedback, reuse
+
+    path = shutil.copy(submission("raises_in_cell.ipynb"), tmp_path / "work.ipynb")
+    first = api.grade_to(path, assignment, tmp_path / "out", options)
+    rendered = []
+    monkeypatch.setattr(feedback, "render", lambda *arguments: rendered.append(arguments) or "<p>afresh</p>")
+    api.grade_to(path, assignment, tmp_path / "elsewhere", options)
+    assert not rendered  # nbconvert not run again: the page kept for this very report
+    assert (tmp_path / "elsewhere" / "feedback.html").read_text() == (tmp_path / "out" / "feedback.html").read_text()
+    other = replace(first, score=first.score + 1)
+    assert reuse.kept_page(other, assignment, "", lambda: feedback.render(other, assignment, "")) == "<p>afresh</p>" and len(rendered) == 1
+    assert reuse.kept_page(first, assignment, "ann", lambda: feedback.render(first, assignment, "ann")) == "<p>afresh</p>" and len(rendered) == 2
+
+
 def test_a_change_to_the_file_or_the_limits_grades_again(assignment, options, tmp_path, monkeypatch):
     path = tmp_path / "work.ipynb"
     shutil.copy(submission("raises_in_cell.ipynb"), path)

@@ -14,7 +14,7 @@ def identity_or_forge(x):
     import stat
 
     if os.path.exists("/job/model.keras"):
-        print("hostile-lambda-ran-7e51", flush=True)
+        print("hostile-lambda-" + "ran-7e51", flush=True)  # split so the marker is in no copy of the source
         result = json.dumps({"loaded": True, "params": 7850, "layers": ["Lambda"], "output_shape": [None, 10],
                              "test_accuracy": 1.0, "train_accuracy": 1.0, "output_row_sums": [1.0]}).encode()
         for name in os.listdir("/proc/self/fd"):
