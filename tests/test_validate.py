@@ -214,7 +214,9 @@ def test_a_broken_reference_fails_validate_naming_it_its_failing_checks_and_thei
     out = capsys.readouterr().out
     assert out.startswith("fashion_mnist_callback: 1 of 14 cases differ from what the assignment states. The other 12 were not graded")
     rows = out.splitlines()
-    at = next(index for index, row in enumerate(rows) if row.split() == "DIFF reference graded, 90 points graded, 20 points".split())  # columns as wide as the longest case
+    at = next(
+        index for index, row in enumerate(rows) if row.split() == "DIFF reference graded, 90 points graded, 20 points".split()
+    )  # columns as wide as the longest case
     assert rows[at + 1] == f"          file: {solution}"
     assert (
         rows[at + 2]

@@ -16,7 +16,6 @@ import functools
 import html
 import re
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import nbformat
