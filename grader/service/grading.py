@@ -27,9 +27,8 @@ from grader.batch.worker import Job, Outcome, run_job
 from grader.files import Folder
 from grader.grading.fingerprint import fingerprint
 from grader.options import Options
-from grader.reports import html as html_report
-from grader.reports.render import markdown
 from grader.reports.report import Report
+from grader.reports.write import write
 from grader.service import handins
 from grader.service.handins import HandIn
 from grader.service.place import Place, read_upload
@@ -71,13 +70,11 @@ class EventPool(LocalPool):
 
 
 def write_reports(place: Place, spec: AssignmentSpec, handin: HandIn, data: dict[str, Any]) -> None:
-    """The hand-in's report.json, .md and .html, then the same as the student's latest."""
+    """The hand-in's reports as `grader grade` writes them (feedback.html too), then the same as the student's latest."""
     report = Report.from_json(data)
-    files = {"report.json": json.dumps(data, indent=2) + "\n", "report.md": markdown(report), "report.html": html_report.render(report, spec, handin.student)}
     for folder in (place.handin_reports(spec.name, handin.id), place.grades(spec.name) / "reports" / handin.student):
         with Folder.open(folder) as target:
-            for name, content in files.items():
-                target.write_text(name, content)
+            write(report, target, spec, handin.student)
 
 
 def write_summary(place: Place, spec: AssignmentSpec, book: Gradebook) -> None:

@@ -128,11 +128,13 @@ async def handin_page(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
+    """The hand-in's report.html, or (``/feedback.html``) the notebook as it ran, which the report links to."""
     found = await run_in_threadpool(_visible, request)
     if isinstance(found, Response):
         return found
     _, handin = found
-    html = _read_file(request.app.state.service.place.handin_reports(handin.assignment, handin.id) / "report.html")
+    name = "feedback.html" if request.url.path.endswith("/feedback.html") else "report.html"
+    html = _read_file(request.app.state.service.place.handin_reports(handin.assignment, handin.id) / name)
     if handin.state != "done" or html is None:
         return page(request, "message.html.j2", 404, title="Not found", message=text.NOT_FOUND)
     return HTMLResponse(html)
@@ -225,7 +227,8 @@ async def summary_file(request: Request) -> Response:
     student = request.path_params.get("student")
     if student is not None and (student in ("", ".", "..") or "/" in student):
         return await not_found(request, HTTPException(404))
-    html = _read_file(grades / "reports" / student / "report.html" if student else grades / "summary.html")
+    name = "feedback.html" if request.url.path.endswith("/feedback.html") else "report.html"
+    html = _read_file(grades / "reports" / student / name if student else grades / "summary.html")
     return HTMLResponse(html) if html is not None else await not_found(request, HTTPException(404))
 
 
@@ -269,6 +272,7 @@ def routes() -> list[Route]:
         Route("/handins", hand_in, methods=["POST"]),
         Route("/a/{assignment}/handins/{id}", handin_page),
         Route("/a/{assignment}/handins/{id}/report", report_page),
+        Route("/a/{assignment}/handins/{id}/feedback.html", report_page),
         Route("/signin", signin_form),
         Route("/signin", signin, methods=["POST"]),
         Route("/signin/{code}", code_form),
@@ -279,6 +283,7 @@ def routes() -> list[Route]:
         Route("/instructor/a/{assignment}/students/{student}", student_page),
         Route("/instructor/a/{assignment}/summary.html", summary_file),
         Route("/instructor/a/{assignment}/reports/{student}/report.html", summary_file),
+        Route("/instructor/a/{assignment}/reports/{student}/feedback.html", summary_file),
         Route("/instructor/a/{assignment}/export/{name}", export_file),
         Route("/instructor/a/{assignment}/regrade", regrade, methods=["POST"]),
     ]

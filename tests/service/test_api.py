@@ -111,10 +111,12 @@ def test_another_student_cannot_read_it_through_the_pages(served):
     for path in (
         f"/a/{ASSIGNMENT}/handins/{number}",
         f"/a/{ASSIGNMENT}/handins/{number}/report",
+        f"/a/{ASSIGNMENT}/handins/{number}/feedback.html",
         "/instructor",
         f"/instructor/a/{ASSIGNMENT}",
         f"/instructor/a/{ASSIGNMENT}/summary.html",
         f"/instructor/a/{ASSIGNMENT}/reports/alice/report.html",
+        f"/instructor/a/{ASSIGNMENT}/reports/alice/feedback.html",
         f"/instructor/a/{ASSIGNMENT}/export/gradebook.csv",
         f"/instructor/a/{ASSIGNMENT}/students/alice",
     ):
@@ -129,7 +131,11 @@ def test_the_owner_and_the_instructor_can_read_it(served):
     for who in ("alice", "prof"):
         cookie = session(served.url, served.keys[who])
         status, html = page(served.url, f"/a/{ASSIGNMENT}/handins/{number}/report", cookie)
-        assert status == 200 and "syntax error" in html
+        assert status == 200 and "syntax error" in html and 'href="feedback.html"' in html
+        status, notebook = page(served.url, f"/a/{ASSIGNMENT}/handins/{number}/feedback.html", cookie)  # where the report's link leads
+        assert status == 200 and "SyntaxError: expected" in notebook
+    status, latest = page(served.url, f"/instructor/a/{ASSIGNMENT}/reports/alice/feedback.html", cookie)
+    assert status == 200 and "<title>alice · " in latest and "SyntaxError: expected" in latest
     status, html = page(served.url, f"/instructor/a/{ASSIGNMENT}", session(served.url, served.keys["prof"]))
     assert status == 200 and 'data-student="alice"' in html and 'data-student="bob"' in html
 
