@@ -13,6 +13,7 @@ of, so answering from a kept report does not pay for nbconvert again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -37,9 +38,14 @@ def cache_dir() -> Path:
 
 
 def key(name: str, content: bytes, spec: AssignmentSpec, options: Options) -> str:
-    """The file's name counts too: reports name the file, so two copies under other names are graded apart."""
+    """The file's name counts too: reports name the file, so two copies under other names are graded apart.
+
+    The spec as loaded counts as well as its files: a spec changed in code (the reference's own
+    checks, without ``reference``) grades otherwise than the file it came from.
+    """
     setup = f"{options.isolation.value} {options.limits} threads={options.threads}"
-    parts = (hashlib.sha256(content).hexdigest(), name, fingerprint(spec), setup, spec.name)
+    as_graded = repr([(field.name, getattr(spec, field.name)) for field in dataclasses.fields(spec) if field.name != "folder"])
+    parts = (hashlib.sha256(content).hexdigest(), name, fingerprint(spec), setup, spec.name, as_graded)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from grader import api, pipeline
 from grader.options import Options
+from grader.spec import own_checks
 
 from conftest import submission
 
@@ -63,6 +64,9 @@ def test_a_change_to_the_file_or_the_limits_grades_again(assignment, options, tm
     api.grade_to(path, assignment, tmp_path / "out", tighter)
     api.grade_to(path, assignment, tmp_path / "out", replace(tighter, regrade=True))
     assert len(calls) == 3
+    own = api.grade_to(path, own_checks(assignment), tmp_path / "out", tighter)  # the same files, a spec changed in code
+    assert len(calls) == 4 and own.max_score == 90
+    assert api.grade_to(path, assignment, tmp_path / "out", tighter).max_score == 100 and len(calls) == 4
 
 
 def test_forged_reports_and_links_in_the_output_folder_count_for_nothing(assignment, options, tmp_path):
