@@ -84,6 +84,8 @@ def kept_page(report: Report, spec: AssignmentSpec, student: str, render: Callab
     except (OSError, UnicodeDecodeError):
         pass
     page = render()
-    kept.parent.mkdir(exist_ok=True, mode=0o700)
-    write_text(kept, page)
+    try:
+        write_text(kept, page)
+    except OSError:  # a cache that cannot be written costs the next answer a render, never this page
+        pass
     return page
