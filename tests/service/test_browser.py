@@ -16,7 +16,7 @@ import pytest
 from grader.service.grading import EVENTS
 
 from chromium import FLAGS, browser
-from servicecourse import ASSIGNMENT, FAST, QUICK, Server, gradebook_attempts, hand_in, handin_rows, make_course, token, wait_done
+from servicecourse import ASSIGNMENT, FAST, QUICK, Server, gradebook_attempts, hand_in, handin_rows, make_course, token, variant, wait_done
 
 sync_api = pytest.importorskip("playwright.sync_api")
 WAIT_MS = 300_000
@@ -65,9 +65,9 @@ def hand_in_by_form(tab, path) -> None:
 
 
 @pytest.mark.slow
-def test_a_student_hands_in_watches_it_grade_and_reads_the_report(chromium, served):
+def test_a_student_hands_in_watches_it_grade_and_reads_the_report(chromium, served, tmp_path):
     tab = signed_in(chromium, served.url, served.keys["alice"])
-    hand_in_by_form(tab, FAST)
+    hand_in_by_form(tab, variant(FAST, tmp_path, "alice-train"))  # a file no other test graded: it trains here, not from a kept report
     tab.evaluate(RECORD_STATES)
     tab.wait_for_selector("#report:not([hidden])", timeout=WAIT_MS)
     seen = tab.evaluate("window.seen")
