@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compat  # noqa: E402  (sibling modules of the harness)
+import pipelines  # noqa: E402
 import student_code  # noqa: E402
 
 
@@ -81,6 +82,7 @@ def trial(job: dict) -> dict:
 
         adaptations = compat.Adaptations()
         compat.adapt_keras_2(keras, adaptations)  # the class sees the same Keras as in its own training
+        pipelines.without_autotuning()  # and the same pipelines
         keras.utils.set_random_seed(job["seed"])
         generator = np.random.default_rng(job["seed"])
         data = (generator.random((64, *job["image_shape"]), dtype="float32"), generator.integers(0, job["classes"], 64))

@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compat  # noqa: E402  (sibling modules of the harness)
+import pipelines  # noqa: E402
 import student_code  # noqa: E402
 from capture import Capture  # noqa: E402
 from channel import Results  # noqa: E402
@@ -200,6 +201,7 @@ def main(job_path: str) -> int:
     adaptations = compat.Adaptations()
     compat.adapt_keras_2(keras, adaptations)
     compat.serve_load_data(job["data"].get("keras_name"), adaptations)
+    pipelines.without_autotuning()  # no second-long pause at the start of an epoch (pipelines.py)
 
     roles = job["roles"]
     capture = Capture([name for names in roles.values() for name in names])
