@@ -47,10 +47,11 @@ RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 # every 0.1 s, the proportional set size (PSS: shared pages counted once) of the whole process
 # tree under the wrapper, sandboxed processes included, is summed; the peak is the largest sum.
 # Reading PSS walks each process's page tables: for TensorFlow processes it takes tens of
-# milliseconds. Sampled every 0.1 s regardless, it took 6.6 CPU-seconds of a 34 s batch with
-# --jobs 2, where no core is idle, and slowed it by 20% (28 s unsampled). So the sampler waits
-# at least 20 times as long as its last sample took (at most 5% of one core); the CPU time it
-# used is recorded per run (sampler_cpu).
+# milliseconds. Sampled every 0.1 s, it took 6.6 CPU-seconds of a 34 s batch with --jobs 2, where
+# no core is idle, and slowed it by 20% (28 s unsampled). So in the batch ways the sampler waits
+# at least 20 times as long as its last sample took (at most 5% of one core). The single ways keep
+# 0.1 s: nbconvert's peak, while the notebook normalises the images, lasts well under a second,
+# and a sparser sampler misses it. The CPU time the sampler used is recorded per run (sampler_cpu).
 SAMPLE_EVERY, SAMPLER_SHARE = 0.1, 20
 WRAPPER = (
     "import json, resource, subprocess, sys; code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
@@ -104,7 +105,7 @@ def tree_memory_mb(root: int) -> float:
     return sum(_pss_kb(pid) for pid in tree) / 1024
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
+def measure(command: list[str], cwd: Path, env: dict[str, str], throttled: bool = False) -> dict[str, float]:
     group = cpu_cgroup()
 
     def enter_group() -> None:
@@ -119,7 +120,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, flo
     while process.poll() is None:
         began = time.process_time()
         peak = max(peak, tree_memory_mb(process.pid))
-        time.sleep(max(SAMPLE_EVERY, SAMPLER_SHARE * (time.process_time() - began)))
+        time.sleep(max(SAMPLE_EVERY, SAMPLER_SHARE * (time.process_time() - began)) if throttled else SAMPLE_EVERY)
     wall = time.monotonic() - start
     sampler_cpu = time.process_time() - sampling
     code, cpu, _ = json.loads(process.stdout.read().strip().splitlines()[-1])
@@ -188,7 +189,7 @@ def run(repeats: int, with_batch: bool) -> dict:
                 for way, command, fresh in plan:
                     if fresh is not None:
                         shutil.rmtree(fresh, ignore_errors=True)
-                    sample = measure(command, work, env)
+                    sample = measure(command, work, env, throttled=way.startswith("batch"))
                     samples.setdefault(name, {}).setdefault(way, []).append(sample)
                     print(f"[{repeat + 1}/{repeats}] {name:9} {way:12} {sample['wall']:7.2f} s", flush=True)
     return summarise(samples, repeats)
