@@ -12,8 +12,9 @@ In one run, alternating, each submission is run several ways:
   regrade     `grader grade` again on the unchanged submission, same folder: the kept report
 and a batch of 10 copies with --jobs 1 and --jobs 2 (`--regrade`: every copy graded for real).
 Wall time, CPU time (user+system of every process the way starts, sandboxed ones
-included) and peak memory (PSS of the whole process tree) are measured; medians
-are reported.
+included) and peak memory (the high-water mark of a cgroup around the way, sandboxed
+processes included; the sampled PSS of the process tree as a second figure) are
+measured; medians are reported.
 """
 
 from __future__ import annotations
@@ -40,43 +41,54 @@ SUBMISSIONS = {"reference": ROOT / "reference" / ASSIGNMENT / "solution.ipynb", 
 RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 
 
-# Each command runs under a fresh wrapper process. CPU time: the wrapper starts inside its own
-# cpuacct cgroup (cgroup v1), which every descendant inherits, the grader's sandboxes included
-# (they get per-run cgroups below it, charged to it); without one, the wrapper's getrusage of its
-# children is used, which misses processes bwrap starts as another user. Peak memory is sampled:
-# every 0.1 s, the proportional set size (PSS: shared pages counted once) of the whole process
-# tree under the wrapper, sandboxed processes included, is summed; the peak is the largest sum.
-# Reading PSS walks each process's page tables: for TensorFlow processes it takes tens of
-# milliseconds. Sampled every 0.1 s, it took 6.6 CPU-seconds of a 34 s batch with --jobs 2, where
-# no core is idle, and slowed it by 20% (28 s unsampled). So in the batch ways the sampler waits
-# at least 20 times as long as its last sample took (at most 5% of one core). The single ways keep
-# 0.1 s: nbconvert's peak, while the notebook normalises the images, lasts well under a second,
-# and a sparser sampler misses it. The CPU time the sampler used is recorded per run (sampler_cpu).
+# Each command runs under a fresh wrapper process, which starts inside a cgroup of its own (the
+# grader's sandbox code makes it: cgroup v1 or v2). Every descendant inherits it, the grader's
+# sandboxes included: they get per-run cgroups below it, charged to it.
+# CPU time: the cgroup's CPU counter; without one, the wrapper's getrusage of its children, which
+# misses processes bwrap starts as another user.
+# Peak memory: the cgroup's high-water mark (v1 memory.max_usage_in_bytes, v2 memory.peak), which
+# the kernel keeps exactly, however short the peak: anonymous memory, page cache the run brings in
+# and kernel memory, each page counted once. Page cache that earlier runs brought in (TensorFlow's
+# libraries, the data files) is charged to them, so no way pays for it; every way runs warm.
+# The proportional set size (PSS: shared pages split among the processes that map them) of the
+# whole process tree is sampled too, as a second figure, and is the peak where no cgroup is
+# writable. A sample is a lower bound: nbconvert's peak, while the notebook divides the images
+# into new float64 arrays, lasts well under a second, and a 0.1-s sampler catches it or not.
+# Reading PSS walks each process's page tables, tens of milliseconds for a TensorFlow process;
+# sampled every 0.1 s, it took 6.6 CPU-seconds of a 34 s batch with --jobs 2, where no core is
+# idle, and slowed it by 20%. So in the batch ways the sampler waits at least 20 times as long as
+# its last sample took (at most 5% of one core). The CPU time it used is recorded (sampler_cpu).
 SAMPLE_EVERY, SAMPLER_SHARE = 0.1, 20
 WRAPPER = (
     "import json, resource, subprocess, sys; code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
     "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
     "print(json.dumps([code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))"
 )
+NO_LIMIT_PROCESSES = 100_000
 
 
-def cpu_cgroup() -> Path | None:
-    """A fresh cpuacct cgroup below this process's own, or None where cgroup v1 cpuacct is not writable."""
+def run_cgroup():
+    """A fresh cgroup below this process's own, whose limits never bind; None where none is writable."""
     from grader.sandbox import cgroups
 
-    version, parents = cgroups.parents()
-    if version != 1 or "cpu" not in parents:
-        return None
-    folder = parents["cpu"] / f"bench-grading-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        folder.mkdir()
-    except OSError:
-        return None
-    return folder
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+    return cgroups.create(memory_kb // 1024 * 2, NO_LIMIT_PROCESSES, [])
 
 
-def cgroup_cpu_seconds(folder: Path) -> float:
-    return int((folder / "cpuacct.usage").read_text()) / 1e9
+def counters() -> dict[str, str]:
+    """How CPU time and peak memory are counted on this machine."""
+    group = run_cgroup()
+    roles = group.dirs if group is not None else {}
+    version = group.version if group is not None else 0
+    found = {
+        "cpu": f"cgroup v{version} CPU counter" if "cpu" in roles else "getrusage of the wrapper's children (misses processes bwrap starts as another user)",
+        "peak_memory": f"cgroup v{version} {'memory.max_usage_in_bytes' if version == 1 else 'memory.peak'}"
+        if "memory" in roles
+        else "PSS of the process tree, sampled (no writable memory cgroup)",
+    }
+    if group is not None:
+        group.remove()
+    return found
 
 
 def _pss_kb(pid: int) -> int:
@@ -106,30 +118,32 @@ def tree_memory_mb(root: int) -> float:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str], throttled: bool = False) -> dict[str, float]:
-    group = cpu_cgroup()
+    group = run_cgroup()
 
     def enter_group() -> None:
-        if group is not None:
-            (group / "cgroup.procs").write_text(str(os.getpid()))
+        for folder in dict.fromkeys((group.dirs if group is not None else {}).values()):
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
 
     start = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=enter_group
     )
-    peak, sampling = 0.0, time.process_time()
+    pss_peak, sampling = 0.0, time.process_time()
     while process.poll() is None:
         began = time.process_time()
-        peak = max(peak, tree_memory_mb(process.pid))
+        pss_peak = max(pss_peak, tree_memory_mb(process.pid))
         time.sleep(max(SAMPLE_EVERY, SAMPLER_SHARE * (time.process_time() - began)) if throttled else SAMPLE_EVERY)
     wall = time.monotonic() - start
     sampler_cpu = time.process_time() - sampling
     code, cpu, _ = json.loads(process.stdout.read().strip().splitlines()[-1])
+    peak = None
     if group is not None:
-        cpu = cgroup_cpu_seconds(group)
-        group.rmdir()
+        cpu = group.cpu_seconds() if "cpu" in group.dirs else cpu
+        peak = group.peak_mb() if "memory" in group.dirs else None
+        group.remove()
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed ({code})")
-    return {"wall": wall, "cpu": cpu, "peak_mb": peak, "sampler_cpu": sampler_cpu}
+    return {"wall": wall, "cpu": cpu, "peak_mb": pss_peak if peak is None else peak, "pss_peak_mb": pss_peak, "sampler_cpu": sampler_cpu}
 
 
 def as_script(notebook: Path, destination: Path) -> Path:
@@ -191,14 +205,17 @@ def run(repeats: int, with_batch: bool) -> dict:
                         shutil.rmtree(fresh, ignore_errors=True)
                     sample = measure(command, work, env, throttled=way.startswith("batch"))
                     samples.setdefault(name, {}).setdefault(way, []).append(sample)
-                    print(f"[{repeat + 1}/{repeats}] {name:9} {way:12} {sample['wall']:7.2f} s", flush=True)
+                    print(f"[{repeat + 1}/{repeats}] {name:9} {way:12} {sample['wall']:7.2f} s {sample['peak_mb']:6.0f} MB", flush=True)
     return summarise(samples, repeats)
 
 
 def summarise(samples: dict, repeats: int) -> dict:
     result = {"machine": machine(), "repeats": repeats, "submissions": {}}
     for name, by_way in samples.items():
-        medians = {way: {key: statistics.median(s[key] for s in runs) for key in ("wall", "cpu", "peak_mb", "sampler_cpu")} for way, runs in by_way.items()}
+        medians = {
+            way: {key: statistics.median(s[key] for s in runs) for key in ("wall", "cpu", "peak_mb", "pss_peak_mb", "sampler_cpu")}
+            for way, runs in by_way.items()
+        }
         floor = medians["floor"]["wall"]
         for values in medians.values():
             values["wall_ratio_to_floor"] = values["wall"] / floor
@@ -238,28 +255,22 @@ def targets(result: dict) -> dict[str, bool]:
     return checks
 
 
-def cpu_cgroup_probe() -> Path | None:
-    group = cpu_cgroup()
-    if group is not None:
-        group.rmdir()
-    return group
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-batch", action="store_true", help="skip the batches of 10 (tests/benchmarks/bench_batch.py measures them too)")
     arguments = parser.parse_args()
     result = run(arguments.repeats, not arguments.no_batch)
+    result["counted_by"] = counters()
     result["targets"] = targets(result)
-    if cpu_cgroup_probe() is None:
-        result["not_measured"] = ["CPU time of the sandboxed processes (no writable cgroup v1 cpuacct; bwrap's processes are not reaped through the grader)"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× floor':>8}")
+    print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'PSS MB':>8} {'× floor':>8}")
     for name, medians in result["submissions"].items():
         for way, values in medians.items():
-            print(f"{name:10} {way:12} {values['wall']:8.2f} {values['cpu']:8.2f} {values['peak_mb']:8.0f} {values['wall_ratio_to_floor']:8.2f}")
+            print(
+                f"{name:10} {way:12} {values['wall']:8.2f} {values['cpu']:8.2f} {values['peak_mb']:8.0f} {values['pss_peak_mb']:8.0f} {values['wall_ratio_to_floor']:8.2f}"
+            )
     for target, met in result["targets"].items():
         print(f"{'MET ' if met else 'MISSED'}  {target}")
     print(f"\nwritten: {RESULTS}")
