@@ -13,8 +13,8 @@ In one run, alternating, each submission is run several ways:
 and a batch of 10 copies with --jobs 1 and --jobs 2 (`--regrade`: every copy graded for real).
 Wall time, CPU time (user+system of every process the way starts, sandboxed ones
 included) and peak memory (the high-water mark of a cgroup around the way, sandboxed
-processes included; the sampled PSS of the process tree as a second figure) are
-measured; medians are reported.
+processes included; where no cgroup is writable, the sampled PSS of the process tree)
+are measured; medians are reported.
 """
 
 from __future__ import annotations
@@ -50,14 +50,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 # the kernel keeps exactly, however short the peak: anonymous memory, page cache the run brings in
 # and kernel memory, each page counted once. Page cache that earlier runs brought in (TensorFlow's
 # libraries, the data files) is charged to them, so no way pays for it; every way runs warm.
-# The proportional set size (PSS: shared pages split among the processes that map them) of the
-# whole process tree is sampled too, as a second figure, and is the peak where no cgroup is
-# writable. A sample is a lower bound: nbconvert's peak, while the notebook divides the images
-# into new float64 arrays, lasts well under a second, and a 0.1-s sampler catches it or not.
-# Reading PSS walks each process's page tables, tens of milliseconds for a TensorFlow process;
-# sampled every 0.1 s, it took 6.6 CPU-seconds of a 34 s batch with --jobs 2, where no core is
-# idle, and slowed it by 20%. So in the batch ways the sampler waits at least 20 times as long as
-# its last sample took (at most 5% of one core). The CPU time it used is recorded (sampler_cpu).
+# Only where no memory cgroup is writable is the peak sampled instead: the proportional set size
+# (PSS: shared pages split among the processes that map them) of the whole process tree. A sample
+# is a lower bound: nbconvert's peak, while the notebook divides the images into new float64
+# arrays, lasts well under a second, and a 0.1-s sampler caught it in some runs and not in others
+# (1373 to 1560 MB in single runs of one day). Sampling also costs what it measures: reading PSS
+# walks each process's page tables, tens of milliseconds for a TensorFlow process; every 0.1 s it
+# took 17% of a core beside a single grading and 6.6 CPU-seconds of a 34 s batch with --jobs 2,
+# which it slowed by 20%. So in the batch ways the sampler waits at least 20 times as long as its
+# last sample took (at most 5% of one core). Its CPU time is recorded (sampler_cpu).
 SAMPLE_EVERY, SAMPLER_SHARE = 0.1, 20
 WRAPPER = (
     "import json, resource, subprocess, sys; code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
@@ -128,11 +129,13 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], throttled: bool 
     process = subprocess.Popen(
         [sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=enter_group
     )
+    sampled = group is None or "memory" not in group.dirs
     pss_peak, sampling = 0.0, time.process_time()
-    while process.poll() is None:
+    while sampled and process.poll() is None:
         began = time.process_time()
         pss_peak = max(pss_peak, tree_memory_mb(process.pid))
         time.sleep(max(SAMPLE_EVERY, SAMPLER_SHARE * (time.process_time() - began)) if throttled else SAMPLE_EVERY)
+    process.wait()
     wall = time.monotonic() - start
     sampler_cpu = time.process_time() - sampling
     code, cpu, _ = json.loads(process.stdout.read().strip().splitlines()[-1])
@@ -143,7 +146,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], throttled: bool 
         group.remove()
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed ({code})")
-    return {"wall": wall, "cpu": cpu, "peak_mb": pss_peak if peak is None else peak, "pss_peak_mb": pss_peak, "sampler_cpu": sampler_cpu}
+    return {"wall": wall, "cpu": cpu, "peak_mb": pss_peak if peak is None else peak, "sampler_cpu": sampler_cpu}
 
 
 def as_script(notebook: Path, destination: Path) -> Path:
@@ -212,10 +215,7 @@ def run(repeats: int, with_batch: bool) -> dict:
 def summarise(samples: dict, repeats: int) -> dict:
     result = {"machine": machine(), "repeats": repeats, "submissions": {}}
     for name, by_way in samples.items():
-        medians = {
-            way: {key: statistics.median(s[key] for s in runs) for key in ("wall", "cpu", "peak_mb", "pss_peak_mb", "sampler_cpu")}
-            for way, runs in by_way.items()
-        }
+        medians = {way: {key: statistics.median(s[key] for s in runs) for key in ("wall", "cpu", "peak_mb", "sampler_cpu")} for way, runs in by_way.items()}
         floor = medians["floor"]["wall"]
         for values in medians.values():
             values["wall_ratio_to_floor"] = values["wall"] / floor
@@ -265,12 +265,10 @@ def main() -> int:
     result["targets"] = targets(result)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'PSS MB':>8} {'× floor':>8}")
+    print(f"\n{'submission':10} {'way':12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'× floor':>8}")
     for name, medians in result["submissions"].items():
         for way, values in medians.items():
-            print(
-                f"{name:10} {way:12} {values['wall']:8.2f} {values['cpu']:8.2f} {values['peak_mb']:8.0f} {values['pss_peak_mb']:8.0f} {values['wall_ratio_to_floor']:8.2f}"
-            )
+            print(f"{name:10} {way:12} {values['wall']:8.2f} {values['cpu']:8.2f} {values['peak_mb']:8.0f} {values['wall_ratio_to_floor']:8.2f}")
     for target, met in result["targets"].items():
         print(f"{'MET ' if met else 'MISSED'}  {target}")
     print(f"\nwritten: {RESULTS}")

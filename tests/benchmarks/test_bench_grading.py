@@ -27,10 +27,10 @@ def memory_counted_by_cgroup():
 
 
 def test_the_peak_counts_a_short_allocation_in_a_grandchild(memory_counted_by_cgroup, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(bench, "SAMPLE_EVERY", 3.0)  # one PSS sample, as the run starts: it cannot see the block
+    monkeypatch.setattr(bench, "SAMPLE_EVERY", 3.0)  # were it sampled, one sample as the run starts could not see the block
     result = bench.measure([sys.executable, "-c", SHORT_PEAK], tmp_path, dict(os.environ))
-    assert result["pss_peak_mb"] < 100
-    assert 400 <= result["peak_mb"] < 600  # the kernel's high-water mark: no sample had to be there
+    assert 400 <= result["peak_mb"] < 600  # the kernel's high-water mark
+    assert result["sampler_cpu"] < 0.05  # and no sampler took CPU beside the run
 
 
 def test_each_way_gets_a_cgroup_of_its_own_and_leaves_none_behind(memory_counted_by_cgroup, tmp_path: Path):
