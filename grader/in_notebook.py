@@ -98,15 +98,12 @@ def _model_facts(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) 
 def _callback_trial(spec: AssignmentSpec, name: str, namespace: Mapping[str, Any]) -> CallbackTrial:
     """The class tried here on freshly drawn cases, by the callback harness's own function."""
     import keras
-    import numpy as np
 
     assert spec.callback is not None
     dataset = provision.dataset_of(spec.data, spec.folder)
     cases = callback_trial.draw(spec.callback.condition)
     harness = _harness("probe_callback")
-    generator = np.random.default_rng(spec.seed)
-    data = (generator.random((64, *dataset.image_shape), dtype="float32"), generator.integers(0, dataset.classes, 64))
-    model = harness._model(keras, list(dataset.image_shape), dataset.classes)
+    model, data, _ = harness.prepare(keras, list(dataset.image_shape), dataset.classes, spec.seed)
     with contextlib.redirect_stdout(io.StringIO()):
         answers = [
             harness.answer(keras, model, namespace[name], {"id": c.id, "first_epoch": c.first_epoch, "logs": [dict(logs) for logs in c.logs]}, data)

@@ -28,7 +28,7 @@ from grader.grading.notes import report_notes
 from grader.grading.run import Execution, run
 from grader.grading.workspace import workspace
 from grader.options import Options
-from grader.reports import reuse
+from grader.reports import feedback, reuse
 from grader.reports.report import Report
 from grader.reports.write import write
 from grader.spec import AssignmentSpec, own_checks
@@ -164,6 +164,7 @@ def grade_to(path: Path, spec: AssignmentSpec, out: Path, options: Options, on_e
     with Folder.open(out) as folder:
         graded = None if options.regrade else reuse.previous(path, spec, options)
         if graded is None:
+            feedback.prepare()  # the page's exporter is built while the submission runs
             try:
                 graded = grade_submission(path, spec, options, on_event)
             except GraderError:

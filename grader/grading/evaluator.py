@@ -168,7 +168,12 @@ def evaluation_started(
 def started(spec: AssignmentSpec, provision: Provision, options: Options, on_untrained: Callable[[ModelFacts], None] | None = None):
     """The evaluation process for one grading, started now: it waits while the student's code runs."""
     probes = spec.folder / "probes.py"
-    job = {"seed": spec.seed, "image_shape": list(provision.dataset.image_shape), "assignment_probes": str(probes) if probes.is_file() else None}
+    job = {
+        "seed": spec.seed,
+        "image_shape": list(provision.dataset.image_shape),
+        "assignment_probes": str(probes) if probes.is_file() else None,
+        "trial_classes": provision.dataset.classes if spec.callback is not None else None,  # the trial's model is prepared while the student trains
+    }
     assert options.limits is not None
     return evaluation_started(job, options, options.limits.wall_seconds, provision, on_untrained)
 

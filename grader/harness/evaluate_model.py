@@ -11,9 +11,10 @@ images, which only this process sees, and on the training images. The assignment
 experiments (``probes.py``: ``measure``) run here too, on the variant models. Sends
 ``evaluation.json``. Imports nothing of the trusted grader.
 
-The process starts while the student's code is still running: it imports Keras and maps the
-data, then waits until the grader puts the models in its job folder (``ready``) or calls the
-evaluation off (``cancelled``).
+The process starts while the student's code is still running: it imports Keras, maps the data
+and, when a callback trial will follow, prepares its model (``probe_callback.prepare``: harness
+code only), then waits until the grader puts the models in its job folder (``ready``) or calls
+the evaluation off (``cancelled``).
 """
 
 from __future__ import annotations
@@ -262,6 +263,7 @@ def main(job_path: str) -> int:
     arrays = _arrays(job["data"])
     send = Results().send
     early: dict = {}
+    prepared = None  # the callback trial's model and data, fitted once while the student's code trains
     ready, untrained_ready = Path(job["ready"]), Path(job["untrained_ready"])
     while True:  # the untrained model may arrive while the student's code still trains, or just before ready
         done = ready.exists()
@@ -270,6 +272,11 @@ def main(job_path: str) -> int:
             send("early.json", json.dumps({"models": early}, allow_nan=False, default=str).encode())
         if done:
             break
+        if prepared is None and job.get("trial_classes"):
+            import probe_callback  # harness code only: no student code runs before the measurements are sent
+
+            prepared = probe_callback.prepare(keras, job["image_shape"], job["trial_classes"], job["seed"])
+            continue
         time.sleep(0.02)
     manifest = json.loads(Path(job["manifest"]).read_text())
     files = {spec["name"]: spec["file"] for spec in manifest["models"]}
@@ -282,7 +289,8 @@ def main(job_path: str) -> int:
     if manifest.get("trial"):
         import probe_callback
 
-        send("callback.json", json.dumps(probe_callback.trial(json.loads(Path(manifest["trial"]).read_text())), allow_nan=False, default=str).encode())
+        trial = probe_callback.trial(json.loads(Path(manifest["trial"]).read_text()), prepared)
+        send("callback.json", json.dumps(trial, allow_nan=False, default=str).encode())
     return 0
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import nbformat
@@ -186,3 +187,19 @@ def test_a_module_gets_a_one_cell_page(tmp_path, assignment):
     assert [cell.id for cell in book.cells] == ["header", "cell-1", "checks-1", "training", "checks-run"]
     assert book.cells[1].metadata["grader"]["prompt"] == "module" and book.cells[3].outputs[0].text == "Epoch 1/10\n"
     assert book.cells[2].source.count("- ✔") == 3 and book.cells[4].source.count("- ✔") == 2
+
+
+def test_the_exporter_is_built_beforehand_in_a_thread_of_the_lowest_priority_and_pages_are_the_same(tmp_path, assignment, monkeypatch):
+    report = hostile_report(tmp_path)
+    page = feedback.render(report, assignment, "ann")
+    monkeypatch.setattr(feedback, "_BUILT", [])
+    monkeypatch.setattr(feedback, "BACKGROUND", (0.0, 19))
+    priorities: list[tuple[int, int]] = []
+    monkeypatch.setattr(feedback.os, "setpriority", lambda which, who, value: priorities.append((who, value)))
+    feedback.prepare()
+    builder = next(thread for thread in threading.enumerate() if thread.name == "feedback-exporter")
+    builder.join(timeout=120)
+    assert not builder.is_alive() and len(feedback._BUILT) == 1
+    assert priorities == [(builder.native_id, 19)]  # that thread alone, not the grader's own
+    built = feedback._BUILT[0]
+    assert feedback.render(report, assignment, "ann") == page and feedback._BUILT == [built]  # the page uses it, unchanged
