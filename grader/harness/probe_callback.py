@@ -9,9 +9,10 @@ instance of the class, and a callback placed before it puts the case's values in
 logs, so the class sees a real fit. The model and its data are made, and fitted once, by
 ``prepare`` while the student's code still trains, before any student code runs in this process:
 the first case then traces nothing. The data is a repeated pipeline read ``STEPS`` batches an
-epoch, so an epoch does not build a new iterator (3 ms an epoch instead of 22). The only answer kept per case is the epoch in which training
-stopped (or none) and the error it raised, if any; the grader matches each answer to the case it
-sent and decides what it means. Imports nothing of the trusted grader.
+epoch, so an epoch does not build a new iterator (3 ms an epoch instead of 22). The only answer
+kept per case is the epoch in which training stopped (or none) and the error it raised, if any;
+the grader matches each answer to the case it sent and decides what it means. Imports nothing of
+the trusted grader.
 """
 
 from __future__ import annotations
