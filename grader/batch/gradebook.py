@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -168,12 +168,17 @@ class Gradebook:
             "SELECT * FROM attempts WHERE submission = ? AND fingerprint = ? AND state = 'finished' ORDER BY id DESC LIMIT 1", (submission, fingerprint)
         ).fetchone()
 
-    def start(self, submission: int, assignment_version: str, fingerprint: str) -> int:
+    def start(self, submission: int, assignment_version: str, fingerprint: str, then: Callable[[int], None] | None = None) -> int:
+        """A new running attempt; ``then(attempt)`` writes in the same transaction (the service marks its hand-in running)."""
         sql = "INSERT INTO attempts (submission, state, assignment_version, fingerprint, started_at) VALUES (?, 'running', ?, ?, ?)"
-        return int(self._transaction([(sql, (submission, assignment_version, fingerprint, now()))])[0].lastrowid or 0)
+        with self._immediate():
+            attempt = int(self.db.execute(sql, (submission, assignment_version, fingerprint, now())).lastrowid or 0)
+            if then is not None:
+                then(attempt)
+        return attempt
 
-    def finish(self, attempt: int, report: dict[str, Any], wall_seconds: float, worker: str, fingerprint: str) -> None:
-        """Record a finished grading and its check results, in one transaction."""
+    def finish(self, attempt: int, report: dict[str, Any], wall_seconds: float, worker: str, fingerprint: str, then: Callable[[], None] | None = None) -> None:
+        """Record a finished grading and its check results, in one transaction, with what ``then()`` writes."""
         update = (
             "UPDATE attempts SET state = 'finished', status = ?, score = ?, max_score = ?, message = ?, duration_seconds = ?, "
             "wall_seconds = ?, worker = ?, fingerprint = ?, grader_version = ?, finished_at = ?, report = ? WHERE id = ?"
@@ -199,7 +204,11 @@ class Gradebook:
             )
             for position, c in enumerate(report["checks"])
         ]
-        self._transaction([(update, values), *checks])
+        with self._immediate():
+            for sql, row in [(update, values), *checks]:
+                self.db.execute(sql, row)
+            if then is not None:
+                then()
 
     def interrupt(self, attempts: Iterable[int]) -> None:
         self._transaction([("UPDATE attempts SET state = 'interrupted' WHERE id = ? AND state = 'running'", (a,)) for a in attempts])

@@ -165,8 +165,7 @@ class Dispatcher:
             write_summary(self.place, spec, book)
             self.board.bump()
             return
-        attempt = book.start(submission, spec.version, mark)
-        handins.start(book, handin.id, submission, attempt)
+        attempt = book.start(submission, spec.version, mark, then=lambda attempt: handins.start(book, handin.id, submission, attempt))  # one transaction
         key = (handin.assignment, handin.id)
         options = replace(self.options, regrade=True) if handin.origin == "regrade" else self.options  # a regrade runs again
         job = Job(handin.student, handin.file_name, read_upload(self.place, handin.content_hash), spec.name, str(spec.folder), options, spec.overrides)
@@ -186,8 +185,9 @@ class Dispatcher:
             handin = handins.get(book, running.assignment, running.handin)
             assert handin is not None
             write_reports(self.place, spec, handin, outcome.report)
-            book.finish(running.attempt, outcome.report, outcome.wall_seconds, outcome.worker, outcome.fingerprint or self.fingerprints[running.assignment])
-            handins.finish(book, running.handin, running.attempt)
+            fingerprint = outcome.fingerprint or self.fingerprints[running.assignment]
+            then = lambda: handins.finish(book, running.handin, running.attempt)  # noqa: E731  (one transaction with the attempt)
+            book.finish(running.attempt, outcome.report, outcome.wall_seconds, outcome.worker, fingerprint, then=then)
             self.board.problem = ""
             write_summary(self.place, spec, book)
         self.board.finished((running.assignment, running.handin))
