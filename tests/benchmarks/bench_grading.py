@@ -68,12 +68,15 @@ WRAPPER = (
 NO_LIMIT_PROCESSES = 100_000
 
 
+def memory_kb() -> int:
+    return int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+
+
 def run_cgroup():
     """A fresh cgroup below this process's own, whose limits never bind; None where none is writable."""
     from grader.sandbox import cgroups
 
-    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
-    return cgroups.create(memory_kb // 1024 * 2, NO_LIMIT_PROCESSES, [])
+    return cgroups.create(memory_kb() // 1024 * 2, NO_LIMIT_PROCESSES, [])
 
 
 def counters() -> dict[str, str]:
@@ -230,12 +233,11 @@ def machine() -> dict:
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
     )
-    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
     return {
         "date": time.strftime("%Y-%m-%d"),
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "memory_gib": round(memory_kb / 2**20, 1),
+        "memory_gib": round(memory_kb() / 2**20, 1),
         "python": platform.python_version(),
         "tensorflow": metadata.version("tensorflow-cpu"),
         "grader": metadata.version("grader"),
